@@ -64,6 +64,19 @@ typedef struct lc_allocator {
  */
 LC_API const lc_allocator *lc_allocator_default(void);
 
+/**
+ * @brief A source of random bytes.
+ *
+ * Objects that need randomness take an optional `const lc_rng *` at
+ * creation and copy it; NULL means libsodium's randombytes_buf(). Tests pass
+ * a seeded source to make runs repeatable. @p fill must fill all @p len
+ * bytes; it cannot fail.
+ */
+typedef struct lc_rng {
+	void (*fill)(void *buf, size_t len, void *user_data);
+	void *user_data;
+} lc_rng;
+
 #ifdef __cplusplus
 }
 #endif
