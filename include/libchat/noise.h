@@ -285,6 +285,219 @@ LC_API void lc_noise_cipher_set_nonce(lc_noise_cipher *c, uint64_t n);
 /** @brief Free a cipher, wiping its key. NULL is a no-op. */
 LC_API void lc_noise_cipher_free(lc_noise_cipher *c);
 
+/* ------------------------------------------------------- secure channel */
+
+/**
+ * @defgroup noise_conn The secure channel
+ *
+ * A connection's security, sans-IO in the style of nghttp2: the caller
+ * feeds every received byte to lc_noise_conn_recv(), which hands back one
+ * decrypted payload (an Envelope's bytes) per Noise transport message, and
+ * writes out whatever lc_noise_conn_output() shows, then tells
+ * lc_noise_conn_output_consume() how much it wrote. Payloads to send go in
+ * through lc_noise_conn_send() once lc_noise_conn_is_established().
+ *
+ * The wire format (doc/protocol.md, "Transport security (Noise)"): each
+ * side sends the 6-byte prologue; the client then runs
+ * `Noise_XX_25519_ChaChaPoly_BLAKE2b` or, when it has pinned the server's
+ * key, `Noise_IK_25519_ChaChaPoly_BLAKE2b`, with the client's prologue as
+ * the Noise prologue and empty handshake payloads; every handshake and
+ * transport message travels in a 2-byte length frame.
+ *
+ * Any error from lc_noise_conn_recv() or lc_noise_conn_send() other than
+ * ::LC_ERR_INVALID_ARG ends the connection: the object returns the same
+ * error from then on, lc_noise_conn_want_read() and
+ * lc_noise_conn_want_write() return 0, and the caller closes the socket
+ * and frees the object. Other connections are not affected.
+ * @{
+ */
+
+/** A secure channel (opaque). */
+typedef struct lc_noise_conn lc_noise_conn;
+
+/** The handshake a connection runs (lc_noise_conn_pattern()). */
+enum lc_noise_conn_pattern {
+	LC_NOISE_CONN_UNKNOWN = 0, /**< the server has not seen message 1 */
+	LC_NOISE_CONN_XX = 1,      /**< Noise_XX_25519_ChaChaPoly_BLAKE2b */
+	LC_NOISE_CONN_IK = 2       /**< Noise_IK_25519_ChaChaPoly_BLAKE2b */
+};
+
+/** Client flag: run XX although a server key is pinned, and check the
+ *  key the server sends against the pin (diagnoses a changed key, which
+ *  IK cannot tell from a broken connection). */
+#define LC_NOISE_CONN_FORCE_XX 0x1u
+
+/**
+ * @brief Create the client side (Noise initiator) of a connection.
+ *
+ * The prologue and the first handshake message are queued at once
+ * (lc_noise_conn_output()); the client does not wait for the server's
+ * prologue.
+ *
+ * @param[out] out the new connection, freed with lc_noise_conn_free().
+ * @param[in] static_private the device's static X25519 private key
+ *            (::LC_NOISE_KEY_LEN bytes), copied.
+ * @param[in] server_public the pinned server static public key
+ *            (::LC_NOISE_KEY_LEN bytes, copied), or NULL on first
+ *            contact. With a pin the client runs IK, or XX under
+ *            ::LC_NOISE_CONN_FORCE_XX; without one it runs XX and
+ *            lc_noise_conn_remote_static() then gives the key to pin.
+ * @param[in] flags 0 or ::LC_NOISE_CONN_FORCE_XX.
+ * @param[in] mem allocator hooks, copied; NULL for the default.
+ * @param[in] rng source of the ephemeral key, copied; NULL for libsodium's.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL pointer, unknown flag,
+ *         incomplete @p mem), ::LC_ERR_INIT, ::LC_ERR_NOMEM,
+ *         ::LC_ERR_NOISE_BAD_KEY (@p server_public is a low-order point).
+ */
+LC_API LC_WARN_UNUSED int lc_noise_conn_client_new(lc_noise_conn **out,
+						   const uint8_t *static_private,
+						   const uint8_t *server_public,
+						   unsigned flags,
+						   const lc_allocator *mem,
+						   const lc_rng *rng);
+
+/**
+ * @brief Create the server side (Noise responder) of a connection.
+ *
+ * The prologue is queued at once. The pattern follows from the length of
+ * the client's first handshake message (XX: 32 bytes, IK: 96 bytes).
+ *
+ * @param[out] out the new connection, freed with lc_noise_conn_free().
+ * @param[in] static_private the server's static X25519 private key
+ *            (::LC_NOISE_KEY_LEN bytes), copied.
+ * @param[in] mem allocator hooks, copied; NULL for the default.
+ * @param[in] rng source of the ephemeral key, copied; NULL for libsodium's.
+ * @return 0, or ::LC_ERR_INVALID_ARG, ::LC_ERR_INIT, ::LC_ERR_NOMEM.
+ */
+LC_API LC_WARN_UNUSED int lc_noise_conn_server_new(lc_noise_conn **out,
+						   const uint8_t *static_private,
+						   const lc_allocator *mem,
+						   const lc_rng *rng);
+
+/** @brief Free a connection, wiping its keys. NULL is a no-op. */
+LC_API void lc_noise_conn_free(lc_noise_conn *c);
+
+/**
+ * @brief Feed received bytes; stop after the first decrypted payload.
+ *
+ * Handshake messages are consumed internally (answers are queued for
+ * output). The caller loops, advancing its input by @p *consumed, until
+ * the input is used up, as with lc_frame_decode().
+ *
+ * @param[in] c the connection.
+ * @param[in] in received bytes; NULL when @p len is 0.
+ * @param[in] len their count.
+ * @param[out] consumed bytes of @p in used.
+ * @param[out] payload on return 1: the decrypted payload, in the
+ *             connection's buffer, valid until the next call on @p c. The
+ *             caller never frees it.
+ * @param[out] payload_len on return 1: its length (0 ..
+ *             ::LC_NOISE_MAX_PAYLOAD).
+ * @return 1 when a payload is ready, 0 when the input is used up, or an
+ *         error; every one but ::LC_ERR_INVALID_ARG ends the connection:
+ *   - ::LC_ERR_INVALID_ARG: NULL pointers;
+ *   - ::LC_ERR_BAD_PROLOGUE, ::LC_ERR_VERSION, ::LC_ERR_MALFORMED: from
+ *     the frame layer (lc_frame_decode());
+ *   - ::LC_ERR_NOISE_BAD_LENGTH: a handshake message of the wrong length,
+ *     or a transport message shorter than the tag;
+ *   - ::LC_ERR_NOISE_DECRYPT: a handshake or transport message fails
+ *     authentication (a bad tag, a wrong key, a rewritten prologue);
+ *   - ::LC_ERR_NOISE_REPLAY: a transport message authenticates, but under
+ *     one of the 64 nonces before or after the expected one: replayed,
+ *     reordered or dropped messages;
+ *   - ::LC_ERR_NOISE_NONCE_EXHAUSTED: a transport message after the
+ *     2^64-1 limit;
+ *   - ::LC_ERR_NOISE_KEY_MISMATCH: (client, XX) the server's static key
+ *     differs from the pinned one;
+ *   - ::LC_ERR_NOISE_BAD_KEY: a low-order public key;
+ *   - ::LC_ERR_NOMEM.
+ */
+LC_API LC_WARN_UNUSED int lc_noise_conn_recv(lc_noise_conn *c,
+					     const uint8_t *in, size_t len,
+					     size_t *consumed,
+					     const uint8_t **payload,
+					     size_t *payload_len);
+
+/**
+ * @brief Encrypt one payload (an Envelope) into a framed transport message
+ *        queued for output.
+ * @param[in] c an established connection.
+ * @param[in] payload the bytes; NULL when @p len is 0. Not kept.
+ * @param[in] len 0 .. ::LC_NOISE_MAX_PAYLOAD (= ::LC_ENVELOPE_MAX).
+ * @return 0, or
+ *   - ::LC_ERR_INVALID_ARG: NULL pointers or @p len too large (the
+ *     connection stays usable);
+ *   - ::LC_ERR_NOISE_STATE: the handshake is not complete (usable);
+ *   - ::LC_ERR_NOISE_NONCE_EXHAUSTED: 2^64-1 messages were sent (fatal);
+ *   - ::LC_ERR_NOMEM (fatal); or the connection's earlier fatal error.
+ */
+LC_API LC_WARN_UNUSED int lc_noise_conn_send(lc_noise_conn *c,
+					     const uint8_t *payload,
+					     size_t len);
+
+/**
+ * @brief The bytes waiting to be written to the peer.
+ * @param[in] c the connection.
+ * @param[out] data set to the first byte; valid until the next call on
+ *             @p c other than this one and the getters. Never freed by the
+ *             caller.
+ * @return the number of bytes (0 when nothing is pending or the
+ *         connection failed).
+ */
+LC_API size_t lc_noise_conn_output(const lc_noise_conn *c,
+				   const uint8_t **data);
+
+/**
+ * @brief Drop the first @p n bytes of the output: they were written.
+ * @return 0, or ::LC_ERR_INVALID_ARG when @p n exceeds the pending count.
+ */
+LC_API int lc_noise_conn_output_consume(lc_noise_conn *c, size_t n);
+
+/** @brief 1 while the connection expects input; 0 once it failed. */
+LC_API int lc_noise_conn_want_read(const lc_noise_conn *c);
+
+/** @brief 1 while output is pending; 0 when none is or it failed. When
+ *         both want functions return 0 the caller closes the socket. */
+LC_API int lc_noise_conn_want_write(const lc_noise_conn *c);
+
+/** @brief 1 once the handshake is complete: payloads may flow. */
+LC_API int lc_noise_conn_is_established(const lc_noise_conn *c);
+
+/** @brief The connection's handshake, one of ::lc_noise_conn_pattern. */
+LC_API int lc_noise_conn_pattern(const lc_noise_conn *c);
+
+/**
+ * @brief The peer's static public key, once established: on the client
+ *        the server's key (to pin after a first XX contact), on the server
+ *        the client's device key (to bind to an account).
+ * @param[out] out ::LC_NOISE_KEY_LEN bytes.
+ * @return 0, ::LC_ERR_INVALID_ARG or ::LC_ERR_NOISE_STATE (not
+ *         established).
+ */
+LC_API int lc_noise_conn_remote_static(const lc_noise_conn *c, uint8_t *out);
+
+/**
+ * @brief The final handshake hash (64 bytes, BLAKE2b), once established:
+ *        a channel binding both sides share.
+ * @return 64, ::LC_ERR_INVALID_ARG, ::LC_ERR_BUFFER_TOO_SMALL or
+ *         ::LC_ERR_NOISE_STATE.
+ */
+LC_API int lc_noise_conn_handshake_hash(const lc_noise_conn *c, uint8_t *out,
+					size_t cap);
+
+/** @brief The error that ended the connection, or 0. */
+LC_API int lc_noise_conn_error(const lc_noise_conn *c);
+
+/**
+ * @brief Tell the connection the peer closed its side.
+ * @return 0 when the stream ended between transport messages of an
+ *         established connection, ::LC_ERR_TRUNCATED when it ended inside
+ *         a frame or during the handshake, or the earlier fatal error.
+ */
+LC_API int lc_noise_conn_finish(lc_noise_conn *c);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif
