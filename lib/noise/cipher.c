@@ -99,7 +99,8 @@ int noise_cs_encrypt(noise_cs *cs, const uint8_t *ad, size_t adlen,
 		     const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!cs->has_key) {
-		memmove(out, in, len);
+		if (len > 0)
+			memmove(out, in, len);
 		return (int)len;
 	}
 	if (cs->n == NOISE_MAX_NONCE)
@@ -113,7 +114,8 @@ int noise_cs_decrypt(noise_cs *cs, const uint8_t *ad, size_t adlen,
 		     const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!cs->has_key) {
-		memmove(out, in, len);
+		if (len > 0)
+			memmove(out, in, len);
 		return (int)len;
 	}
 	if (cs->n == NOISE_MAX_NONCE)
