@@ -180,7 +180,7 @@ LC_API LC_WARN_UNUSED int lc_noise_handshake_write(lc_noise_handshake *hs,
  * @param[in] hs a handshake whose action is ::LC_NOISE_ACTION_READ.
  * @param[in] msg the message.
  * @param[in] len its length.
- * @param[out] payload the decrypted payload; may be @p msg itself.
+ * @param[out] payload the decrypted payload; must not overlap @p msg.
  * @param[in] payload_cap size of @p payload; @p len always suffices.
  * @return the payload length, or
  *   - ::LC_ERR_INVALID_ARG: NULL pointers;
@@ -424,6 +424,9 @@ LC_API LC_WARN_UNUSED int lc_noise_conn_recv(lc_noise_conn *c,
  * @param[in] c an established connection.
  * @param[in] payload the bytes; NULL when @p len is 0. Not kept.
  * @param[in] len 0 .. ::LC_NOISE_MAX_PAYLOAD (= ::LC_ENVELOPE_MAX).
+ * @note The output queue grows with every call until the caller drains
+ *       it with lc_noise_conn_output_consume(); a caller that cannot write
+ *       applies its own back-pressure (lc_noise_conn_want_write()).
  * @return 0, or
  *   - ::LC_ERR_INVALID_ARG: NULL pointers or @p len too large (the
  *     connection stays usable);

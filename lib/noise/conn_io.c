@@ -4,6 +4,11 @@
 
 #include "conn.h"
 
+_Static_assert(LC_NOISE_MAX_PAYLOAD == LC_ENVELOPE_MAX,
+	       "one Envelope fills one Noise transport message");
+_Static_assert(LC_NOISE_MAX_MESSAGE == LC_FRAME_MAX,
+	       "one Noise message fills one frame");
+
 int conn_fail(lc_noise_conn *c, int error)
 {
 	if (c->state != CONN_DEAD) {
