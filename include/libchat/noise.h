@@ -80,7 +80,7 @@ typedef struct lc_noise_cipher lc_noise_cipher;
  * @param[in] rng source of ephemeral keys, copied; NULL for libsodium's.
  * @return 0, or
  *   - ::LC_ERR_INVALID_ARG: @p out or @p protocol_name NULL, a bad role,
- *     or @p mem lacks a hook;
+ *     @p mem lacks a hook, or @p rng has no fill function;
  *   - ::LC_ERR_NOISE_PATTERN: a name this library does not support
  *     (another DH, AESGCM without hardware support, BLAKE2s, fallback);
  *   - ::LC_ERR_INIT: libsodium failed to initialise;
