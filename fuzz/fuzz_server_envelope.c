@@ -11,11 +11,11 @@
 #include "fuzz_server_setup.h"
 
 static struct fz F;
-static char dir[64];
+static char dir[256];
 
 static void cleanup(void)
 {
-	char cmd[96];
+	char cmd[300];
 
 	lc_server_conn_close(F.a, F.now);
 	lc_server_conn_close(F.b, F.now);
@@ -27,7 +27,10 @@ static void cleanup(void)
 
 static void init(void)
 {
-	strcpy(dir, "/tmp/lc-fuzz-server-XXXXXX");
+	const char *tmp = getenv("TMPDIR"); /* /dev/shm avoids fsync waits */
+
+	snprintf(dir, sizeof dir, "%s/lc-fuzz-server-XXXXXX",
+		 tmp && strlen(tmp) < 200 ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	fz_setup(&F, dir);

@@ -1112,6 +1112,129 @@ START_TEST(server_new_arguments)
 }
 END_TEST
 
+/* One pass of register, send, deliver, ack, group, presence and logout,
+ * on allocator `mem`; any step may fail, none may crash or leak. */
+static int scenario_done;
+
+static void scenario(lc_allocator *mem)
+{
+	lc_server_config cfg = H.cfg;
+	lc_server *s;
+	lc_server_conn *c[2] = { NULL, NULL };
+	uint8_t buf[LC_ENVELOPE_MAX];
+	char *ids[1];
+	lc_addr who[2];
+	int n;
+
+	cfg.mem = mem;
+	if (lc_server_new(&s, &cfg, NULL, NULL) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		Libchat__Register r = LIBCHAT__REGISTER__INIT;
+		lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+		uint8_t key[32];
+		char phone[20];
+
+		memset(key, 0x10 + i, sizeof key);
+		if (lc_server_conn_open(s, &c[i], NULL, H.now) != 0)
+			goto out;
+		lc_srv_conn_set_device_key(c[i], key);
+		snprintf(phone, sizeof phone, "+1555777000%d", i);
+		r.identifier_case = LIBCHAT__REGISTER__IDENTIFIER_PHONE;
+		r.phone = phone;
+		r.display_name = "n";
+		r.password = PW;
+		e.request_id = 1;
+		e.body_case = LIBCHAT__ENVELOPE__BODY_REGISTER;
+		e.register_ = &r;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[i], buf, (size_t)n, H.now);
+		lc_server_flush(s, H.now);
+		if (!lc_srv_conn_authed(c[i], &who[i]))
+			goto out;
+	}
+	{
+		Libchat__Send m = LIBCHAT__SEND__INIT;
+		Libchat__Ciphertext ct = LIBCHAT__CIPHERTEXT__INIT, *cp = &ct;
+		Libchat__Address to = LIBCHAT__ADDRESS__INIT;
+		Libchat__GroupCreate gc = LIBCHAT__GROUP_CREATE__INIT;
+		Libchat__PresenceSubscribe ps = LIBCHAT__PRESENCE_SUBSCRIBE__INIT;
+		Libchat__Ack ack = LIBCHAT__ACK__INIT;
+		Libchat__Logout lo = LIBCHAT__LOGOUT__INIT;
+		lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+		uint8_t mid[16] = { 1 };
+
+		to.user_id = who[1].uid;
+		to.device_id = who[1].dev;
+		ct.to = &to;
+		ct.body.data = mid;
+		ct.body.len = 16;
+		m.message_id.data = mid;
+		m.message_id.len = 16;
+		m.copies = &cp;
+		m.n_copies = 1;
+		e.request_id = 2;
+		e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
+		e.send = &m;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[0], buf, (size_t)n, H.now);
+		ids[0] = who[1].uid;
+		gc.member_user_ids = ids;
+		gc.n_member_user_ids = 1;
+		e.body_case = LIBCHAT__ENVELOPE__BODY_GROUP_CREATE;
+		e.group_create = &gc;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[0], buf, (size_t)n, H.now);
+		ps.user_ids = ids;
+		ps.n_user_ids = 1;
+		e.body_case = LIBCHAT__ENVELOPE__BODY_PRESENCE_SUBSCRIBE;
+		e.presence_subscribe = &ps;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[0], buf, (size_t)n, H.now);
+		lc_server_flush(s, H.now);
+		e.request_id = 1; /* the first push on c[1] */
+		e.body_case = LIBCHAT__ENVELOPE__BODY_ACK;
+		e.ack = &ack;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[1], buf, (size_t)n, H.now);
+		e.request_id = 3;
+		e.body_case = LIBCHAT__ENVELOPE__BODY_LOGOUT;
+		e.logout = &lo;
+		n = lc_envelope_pack(&e, buf, sizeof buf);
+		lc_srv_conn_payload(c[1], buf, (size_t)n, H.now);
+		lc_server_flush(s, H.now);
+		scenario_done = !lc_srv_conn_authed(c[1], NULL) &&
+				!lc_srv_conn_closing(c[0]);
+	}
+out:
+	lc_server_conn_close(c[0], H.now);
+	lc_server_free(s);
+}
+
+START_TEST(server_allocation_failures)
+{
+	lc_test_alloc ta;
+	long total;
+
+	h_shutdown();
+	lc_test_alloc_init(&ta, 0);
+	scenario(&ta.hooks);
+	ck_assert_int_eq(ta.live, 0);
+	ck_assert(scenario_done);
+	total = ta.allocs;
+	ck_assert_int_gt(total, 20);
+	for (long i = 1; i <= total; i++) {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s/*", H.dir);
+		ck_assert_int_eq(system(cmd), 0);
+		lc_test_alloc_init(&ta, i);
+		scenario(&ta.hooks);
+		ck_assert_msg(ta.live == 0, "leak after failing allocation %ld", i);
+	}
+	h_open();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("server");
@@ -1151,5 +1274,6 @@ int main(void)
 	tcase_add_test(pr, server_idle_timeout);
 	tcase_add_test(pr, server_media_ticket);
 	tcase_add_test(api, server_new_arguments);
+	tcase_add_test(api, server_allocation_failures);
 	return lc_test_run(s);
 }
