@@ -71,6 +71,9 @@ enum lc_server_log_level {
 typedef struct lc_server_config {
 	uint32_t version;               /**< ::LC_SERVER_CONFIG_VERSION */
 	const char *data_dir;           /**< existing directory for the LMDB store (required) */
+	const uint8_t *static_private;  /**< the server's Noise static X25519 private key,
+	                                     ::LC_SERVER_DEVICE_KEY_LEN bytes, copied
+	                                     (required for lc_server_conn_recv()) */
 	uint64_t map_size;              /**< LMDB map size in bytes; 0: 1 GiB */
 	uint64_t idle_timeout_ms;       /**< 0: ::LC_SERVER_IDLE_TIMEOUT_MS */
 	uint64_t token_lifetime_ms;     /**< 0: ::LC_SERVER_TOKEN_LIFETIME_MS */
@@ -176,13 +179,15 @@ LC_API uint64_t lc_server_get_expiry(const lc_server *srv);
 LC_API int lc_server_handle_expiry(lc_server *srv, uint64_t now);
 
 /**
- * @brief Open a connection (after the transport's handshake).
+ * @brief Open a connection (when the socket is accepted).
  * @param[in]  srv       the server.
  * @param[out] conn      the connection, owned by @p srv until
  *                       lc_server_conn_close().
  * @param[in]  user_data returned by lc_server_conn_user_data().
  * @param[in]  now       the current time (ms since the epoch).
- * @return 0, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM.
+ * @return 0, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
+ * @note With a static key the connection starts its Noise responder at
+ *   once: lc_server_conn_send() then gives the server's prologue.
  */
 LC_API LC_WARN_UNUSED int lc_server_conn_open(lc_server *srv,
 					      lc_server_conn **conn,
@@ -204,6 +209,64 @@ LC_API void lc_server_conn_close(lc_server_conn *conn, uint64_t now);
  * @return the pointer, never touched by the server.
  */
 LC_API void *lc_server_conn_user_data(const lc_server_conn *conn);
+
+/**
+ * @brief Feed bytes received on a connection's socket.
+ *
+ * The bytes run through the connection's Noise responder (prologue,
+ * handshake, then one Envelope per transport message); once the handshake
+ * completes the client's static key is the connection's device key, and
+ * every Envelope is handled. Answers wait for lc_server_flush().
+ *
+ * @param[in] conn the connection.
+ * @param[in] in   the bytes; NULL when @p len is 0. Not kept.
+ * @param[in] len  their count.
+ * @param[in] now  the current time (ms since the epoch).
+ * @return @p len (everything is consumed), or an error after which the
+ *   connection only drains its output (lc_server_conn_send()) and is then
+ *   closed by the caller:
+ *   ::LC_ERR_INVALID_ARG (NULL @p conn, or @p in with a length),
+ *   ::LC_ERR_INVALID_STATE (the server has no static key),
+ *   ::LC_ERR_CLOSED (the connection is closing),
+ *   ::LC_ERR_MALFORMED, ::LC_ERR_FRAME_TOO_LARGE (an Envelope that does
+ *   not parse; an Error was queued), or the Noise layer's error
+ *   (::LC_ERR_BAD_PROLOGUE, ::LC_ERR_VERSION, ::LC_ERR_NOISE_DECRYPT,
+ *   ::LC_ERR_NOISE_BAD_LENGTH, ::LC_ERR_NOISE_REPLAY, ...), ::LC_ERR_NOMEM.
+ */
+LC_API int lc_server_conn_recv(lc_server_conn *conn, const uint8_t *in,
+			       size_t len, uint64_t now);
+
+/**
+ * @brief Take the bytes to write to a connection's socket.
+ *
+ * Encrypts the Envelopes released by lc_server_flush() and points @p data
+ * at the pending bytes. The bytes count as written at the next call: pass
+ * them all to the socket before calling again (keep them if it blocks).
+ *
+ * @param[in]  conn the connection.
+ * @param[out] data the bytes, in the connection's buffer, valid until the
+ *                  next call on @p conn; never freed by the caller.
+ * @return the byte count (0: nothing to write), or ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_INVALID_STATE (no static key), ::LC_ERR_NOMEM or the Noise
+ *   layer's fatal error (close the connection).
+ */
+LC_API int lc_server_conn_send(lc_server_conn *conn, const uint8_t **data);
+
+/**
+ * @brief Whether the connection has bytes to write.
+ * @param[in] conn the connection.
+ * @return 1 when lc_server_conn_send() would return bytes, else 0.
+ */
+LC_API int lc_server_conn_want_write(const lc_server_conn *conn);
+
+/**
+ * @brief Whether the connection still reads.
+ * @param[in] conn the connection.
+ * @return 1 while input is expected; 0 once it is closing or its channel
+ *   failed. When lc_server_conn_want_read() and lc_server_conn_want_write()
+ *   both return 0, close the socket and call lc_server_conn_close().
+ */
+LC_API int lc_server_conn_want_read(const lc_server_conn *conn);
 
 #ifdef __cplusplus
 }

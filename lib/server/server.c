@@ -75,8 +75,19 @@ int lc_server_new(lc_server **out, const lc_server_config *cfg,
 	if (cb)
 		s->cb = *cb;
 	s->user_data = user_data;
+	if (cfg->static_private) {
+		s->static_private = sodium_malloc(LC_SERVER_DEVICE_KEY_LEN);
+		if (s->static_private == NULL) {
+			lc_free(&a, s);
+			return LC_ERR_NOMEM;
+		}
+		memcpy(s->static_private, cfg->static_private,
+		       LC_SERVER_DEVICE_KEY_LEN);
+	}
+	s->cfg.static_private = NULL;
 	rc = lc_backend_lmdb_open(&s->be, cfg->data_dir, cfg->map_size, &a);
 	if (rc) {
+		sodium_free(s->static_private);
 		lc_free(&a, s);
 		return rc;
 	}
@@ -111,6 +122,7 @@ void lc_server_free(lc_server *s)
 		}
 	lc_free(&s->mem, s->touched);
 	lc_free(&s->mem, s->hooks);
+	sodium_free(s->static_private);
 	lc_free(&s->mem, s);
 }
 
@@ -126,6 +138,14 @@ int lc_server_conn_open(lc_server *s, lc_server_conn **out, void *user_data,
 		return LC_ERR_INVALID_ARG;
 	if ((c = lc_calloc(&s->mem, 1, sizeof *c)) == NULL)
 		return LC_ERR_NOMEM;
+	if (s->static_private) {
+		int rc = lc_noise_conn_server_new(&c->noise, s->static_private,
+						  &s->mem, &s->rng);
+		if (rc) {
+			lc_free(&s->mem, c);
+			return rc;
+		}
+	}
 	c->srv = s;
 	c->user_data = user_data;
 	c->last_rx = now;
@@ -150,6 +170,7 @@ void lc_server_conn_close(lc_server_conn *c, uint64_t now)
 	lc_srv_drop_held(s, c);
 	free_out(s, c->out_head);
 	free_out(s, c->popped);
+	lc_noise_conn_free(c->noise);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

@@ -6,6 +6,7 @@
 
 #include <libchat/error.h>
 #include <libchat/frame.h>
+#include <libchat/noise.h>
 #include <libchat/server.h>
 
 #include "alloc.h"
@@ -84,6 +85,8 @@ struct lc_server_conn {
 	unsigned n_inflight;
 	struct lc_watch *watches;
 	unsigned n_watches;
+	lc_noise_conn *noise;        /* NULL when the server has no key */
+	size_t sent;                 /* output bytes handed out last time */
 };
 
 /* Work to do once the current request's writes are kept. */
@@ -110,6 +113,7 @@ struct lc_server {
 	size_t n_hooks, cap_hooks;
 	uint64_t retry_after;        /* set by a handler with its error */
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown accounts */
+	uint8_t *static_private;     /* sodium_malloc'd, or NULL */
 };
 
 /* Record of a user (LC_T_USERS). */

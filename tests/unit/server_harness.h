@@ -44,6 +44,8 @@ static struct {
 	lc_server_config cfg;
 } H;
 
+static uint8_t h_server_sk[32];
+
 static void h_close_cb(lc_server_conn *c, int reason, void *ud)
 {
 	hclient *cl = lc_server_conn_user_data(c);
@@ -85,6 +87,8 @@ static void h_start(void)
 	H.cfg.map_size = 64u << 20;
 	H.cfg.pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
 	H.cfg.pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+	memset(h_server_sk, 0x42, sizeof h_server_sk);
+	H.cfg.static_private = h_server_sk;
 	H.now = 1700000000000ull;
 }
 

@@ -1065,6 +1065,131 @@ START_TEST(server_media_ticket)
 }
 END_TEST
 
+/* ------------------------------------------------------------ Noise */
+
+struct ncli {
+	lc_noise_conn *n;
+	lc_server_conn *c;
+	lc_envelope *in[64];
+	size_t n_in;
+	uint8_t pk[32];
+	hclient closed; /* receives the close callback */
+};
+
+/* Move bytes both ways until neither side has any. */
+static void npump(struct ncli *cl)
+{
+	for (int round = 0; round < 8; round++) {
+		const uint8_t *p;
+		size_t n = lc_noise_conn_output(cl->n, &p);
+		int m;
+
+		if (n && !lc_srv_conn_closing(cl->c)) {
+			ck_assert_int_eq(lc_server_conn_recv(cl->c, p, n, H.now),
+					 (int)n);
+			ck_assert_int_eq(lc_noise_conn_output_consume(cl->n, n), 0);
+		}
+		ck_assert_int_eq(lc_server_flush(H.s, H.now), 0);
+		m = lc_server_conn_send(cl->c, &p);
+		ck_assert_int_ge(m, 0);
+		for (size_t off = 0; off < (size_t)m;) {
+			const uint8_t *pl;
+			size_t used, pn;
+			int rc = lc_noise_conn_recv(cl->n, p + off, (size_t)m - off,
+						    &used, &pl, &pn);
+			ck_assert_int_ge(rc, 0);
+			off += used;
+			if (rc == 1) {
+				ck_assert_int_eq(lc_envelope_unpack(pl, pn, NULL,
+						 &cl->in[cl->n_in]), 0);
+				cl->n_in++;
+			} else if (used == 0) {
+				break;
+			}
+		}
+	}
+}
+
+static void ncli_open(struct ncli *cl, uint8_t seed)
+{
+	uint8_t sk[32], server_pk[32];
+
+	memset(cl, 0, sizeof *cl);
+	memset(sk, seed, sizeof sk);
+	crypto_scalarmult_base(cl->pk, sk);
+	crypto_scalarmult_base(server_pk, h_server_sk);
+	ck_assert_int_eq(lc_noise_conn_client_new(&cl->n, sk, server_pk, 0,
+						  NULL, NULL), 0);
+	ck_assert_int_eq(lc_server_conn_open(H.s, &cl->c, &cl->closed, H.now),
+			 0);
+	npump(cl);
+	ck_assert(lc_noise_conn_is_established(cl->n));
+}
+
+static void ncli_close(struct ncli *cl)
+{
+	for (size_t i = 0; i < cl->n_in; i++)
+		lc_envelope_free(cl->in[i], NULL);
+	lc_noise_conn_free(cl->n);
+	lc_server_conn_close(cl->c, H.now);
+}
+
+static void ncli_send(struct ncli *cl, const lc_envelope *e)
+{
+	uint8_t buf[LC_ENVELOPE_MAX];
+	int n = lc_envelope_pack(e, buf, sizeof buf);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(lc_noise_conn_send(cl->n, buf, (size_t)n), 0);
+	npump(cl);
+}
+
+START_TEST(server_noise_end_to_end)
+{
+	struct ncli a, b;
+	Libchat__Register r = LIBCHAT__REGISTER__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	lc_addr who;
+	static const uint8_t junk[] = { 0, 3, 1, 2, 3 };
+
+	ncli_open(&a, 1);
+	ncli_open(&b, 2);
+	/* Register binds the Noise static key of the connection. */
+	r.identifier_case = LIBCHAT__REGISTER__IDENTIFIER_PHONE;
+	r.phone = "+15558880000";
+	r.display_name = "noise";
+	r.password = PW;
+	e.request_id = 5;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_REGISTER;
+	e.register_ = &r;
+	ncli_send(&a, &e);
+	ck_assert_uint_eq(a.n_in, 1);
+	ck_assert_int_eq(a.in[0]->body_case, LIBCHAT__ENVELOPE__BODY_ACK);
+	ck_assert_uint_eq(a.in[0]->request_id, 5);
+	ck_assert_int_eq(a.in[0]->ack->result_case, LIBCHAT__ACK__RESULT_LOGIN);
+	ck_assert(lc_srv_conn_authed(a.c, &who));
+	ck_assert_mem_eq(a.c->device_key, a.pk, 32);
+	ck_assert(!lc_server_conn_want_write(a.c));
+	ck_assert(lc_server_conn_want_read(a.c));
+	/* Bytes that do not decrypt end that connection only. */
+	ck_assert_int_lt(lc_server_conn_recv(b.c, junk, sizeof junk, H.now), 0);
+	ck_assert(b.closed.closed);
+	ck_assert(!a.closed.closed);
+	ck_assert(!lc_server_conn_want_read(b.c));
+	ck_assert_int_eq(lc_server_conn_recv(b.c, junk, sizeof junk, H.now),
+			 LC_ERR_CLOSED);
+	e.request_id = 6;
+	r.phone = "+15558880001";
+	ncli_send(&a, &e); /* logged in already */
+	ck_assert_uint_eq(a.n_in, 2);
+	ck_assert_int_eq(-(int)a.in[1]->error->code, LC_ERR_INVALID_STATE);
+	ck_assert_int_eq(lc_server_conn_recv(NULL, junk, 1, H.now),
+			 LC_ERR_INVALID_ARG);
+	ncli_close(&a);
+	ncli_close(&b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ API */
 
 START_TEST(server_new_arguments)
@@ -1273,6 +1398,7 @@ int main(void)
 	tcase_add_test(pr, server_presence);
 	tcase_add_test(pr, server_idle_timeout);
 	tcase_add_test(pr, server_media_ticket);
+	tcase_add_test(api, server_noise_end_to_end);
 	tcase_add_test(api, server_new_arguments);
 	tcase_add_test(api, server_allocation_failures);
 	return lc_test_run(s);
