@@ -303,8 +303,8 @@ static int upload(hclient *cl, struct keys *k, uint32_t first, size_t n_otk)
 {
 	Libchat__KeysUpload ku = LIBCHAT__KEYS_UPLOAD__INIT;
 	Libchat__SignedPrekey sp = LIBCHAT__SIGNED_PREKEY__INIT;
-	Libchat__OneTimePrekey ot[100], *op[100];
-	uint8_t pubs[100][32];
+	Libchat__OneTimePrekey ot[101], *op[101];
+	uint8_t pubs[101][32];
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
 
 	ku.identity_key.data = k->ik_pk;
@@ -391,6 +391,35 @@ START_TEST(server_prekeys_handed_out_once)
 }
 END_TEST
 
+/* Fetches in the same turn (one transaction) still get distinct keys. */
+START_TEST(server_prekeys_same_turn)
+{
+	hclient *a = h_user(), *b = h_user(), *c = h_user();
+	Libchat__PrekeyFetch f = LIBCHAT__PREKEY_FETCH__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *x, *y;
+	struct keys k;
+	uint64_t rb, rc;
+
+	make_keys(&k);
+	ck_assert_int_eq(upload(a, &k, 1, 2), 0);
+	f.user_id = a->uid;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_PREKEY_FETCH;
+	e.prekey_fetch = &f;
+	rb = h_feed(b, &e);
+	e.request_id = 0;
+	rc = h_feed(c, &e);
+	h_flush();
+	x = h_answer(b, rb);
+	y = h_answer(c, rc);
+	ck_assert_ptr_nonnull(x->ack->bundles->bundles[0]->one_time_prekey);
+	ck_assert_ptr_nonnull(y->ack->bundles->bundles[0]->one_time_prekey);
+	ck_assert_uint_ne(x->ack->bundles->bundles[0]->one_time_prekey->id,
+			  y->ack->bundles->bundles[0]->one_time_prekey->id);
+	lc_envelope_free(x, NULL);
+	lc_envelope_free(y, NULL);
+}
+END_TEST
+
 START_TEST(server_keys_upload_errors)
 {
 	hclient *a = h_user(), *b = h_user();
@@ -408,7 +437,8 @@ START_TEST(server_keys_upload_errors)
 	ck_assert_int_eq(upload(a, &k, 1, 1), LC_ERR_INVALID_ARG);
 	k.sig[0] ^= 1;
 	ck_assert_int_eq(upload(a, &k, 1, 1), 0);
-	/* Too many one-time prekeys in one upload. */
+	/* At most 100 one-time prekeys in one upload. */
+	ck_assert_int_eq(upload(a, &k, 1, 101), LC_ERR_INVALID_ARG);
 	ck_assert_int_eq(upload(a, &k, 1, 100), 0);
 	/* The identity key is set once. */
 	ck_assert_int_eq(upload(a, &other, 1, 0), LC_ERR_FORBIDDEN);
@@ -1382,6 +1412,7 @@ int main(void)
 	tcase_add_test(acc, server_token_expires);
 	tcase_add_test(acc, server_profile_update);
 	tcase_add_test(keys, server_prekeys_handed_out_once);
+	tcase_add_test(keys, server_prekeys_same_turn);
 	tcase_add_test(keys, server_keys_upload_errors);
 	tcase_add_test(rt, server_send_online_and_receipts);
 	tcase_add_test(rt, server_send_stale_devices);
