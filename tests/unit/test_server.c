@@ -1056,6 +1056,70 @@ START_TEST(server_presence)
 }
 END_TEST
 
+START_TEST(server_presence_groups_and_unsubscribe)
+{
+	hclient *a = h_user(), *b = h_user(), *c = h_user();
+	char *bs[1] = { b->uid }, *cs[1] = { c->uid };
+	Libchat__PresenceSubscribe ps = LIBCHAT__PRESENCE_SUBSCRIBE__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	uint8_t gid[16];
+
+	ck_assert_int_eq(subscribe(a, cs, 1, NULL), LC_ERR_FORBIDDEN);
+	/* A common group allows it. */
+	ck_assert_int_eq(group_create(b, cs, 1, gid), 0);
+	ck_assert_int_eq(subscribe(b, cs, 1, NULL), 0);
+	ck_assert_int_eq(subscribe(c, bs, 1, NULL), 0);
+	ck_assert_int_eq(subscribe(a, cs, 1, NULL), LC_ERR_FORBIDDEN);
+	/* After unsubscribing no update comes. */
+	ps.user_ids = cs;
+	ps.n_user_ids = 1;
+	ps.unsubscribe = 1;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_PRESENCE_SUBSCRIBE;
+	e.presence_subscribe = &ps;
+	ck_assert_int_eq(h_call(b, &e, NULL), 0);
+	h_disconnect(c);
+	h_flush();
+	ck_assert_ptr_null(h_push(b, LIBCHAT__ENVELOPE__BODY_PRESENCE_UPDATE));
+}
+END_TEST
+
+/* A full store refuses requests with UNAVAILABLE and keeps serving. */
+START_TEST(server_store_full)
+{
+	hclient *a, *b;
+	static char big[60000];
+	uint8_t mid[16];
+	int rc = 0;
+
+	h_shutdown();
+	H.cfg.map_size = 1u << 20;
+	H.cfg.rate_per_minute = 1000;
+	h_open();
+	a = h_user();
+	b = h_user();
+	h_disconnect(b);
+	memset(big, 'x', sizeof big - 1);
+	for (unsigned i = 0; i < 100 && rc == 0; i++) {
+		mid_of(mid, 600 + i);
+		rc = h_send(a, mid, &b, 1, big);
+	}
+	ck_assert_int_eq(rc, LC_ERR_UNAVAILABLE);
+	ck_assert(!a->closed);
+	ck_assert_int_eq(h_heartbeat(a), 0);
+	/* The refused message can be sent again once there is room. */
+	h_connect(b);
+	ck_assert_int_eq(h_login_token(b), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		lc_envelope *d = h_push(b, LIBCHAT__ENVELOPE__BODY_DELIVER);
+		if (d == NULL)
+			break;
+		h_ack_push(b, d);
+		lc_envelope_free(d, NULL);
+	}
+	ck_assert_int_eq(h_send(a, mid, &b, 1, "small"), 0);
+}
+END_TEST
+
 START_TEST(server_idle_timeout)
 {
 	hclient *a = h_user(), *b = h_user();
@@ -1427,7 +1491,9 @@ int main(void)
 	tcase_add_test(rt, server_rate_limited);
 	tcase_add_test(grp, server_groups);
 	tcase_add_test(pr, server_presence);
+	tcase_add_test(pr, server_presence_groups_and_unsubscribe);
 	tcase_add_test(pr, server_idle_timeout);
+	tcase_add_test(rt, server_store_full);
 	tcase_add_test(pr, server_media_ticket);
 	tcase_add_test(api, server_noise_end_to_end);
 	tcase_add_test(api, server_new_arguments);
