@@ -21,6 +21,253 @@ extern "C" {
  */
 LC_API const char *lc_server_version(void);
 
+/** A server core: accounts, devices, prekeys, routing, groups, presence. */
+typedef struct lc_server lc_server;
+
+/** One client connection of a server. */
+typedef struct lc_server_conn lc_server_conn;
+
+/** The version of ::lc_server_config and ::lc_server_callbacks this header
+ *  describes; put it in their `version` field. */
+#define LC_SERVER_CONFIG_VERSION 1
+
+/** Default idle timeout: a connection silent this long is closed (ms). */
+#define LC_SERVER_IDLE_TIMEOUT_MS 60000u
+/** Default heartbeat interval advertised to clients (ms). */
+#define LC_SERVER_HEARTBEAT_MS 30000u
+/** Default login token lifetime (ms): 30 days. */
+#define LC_SERVER_TOKEN_LIFETIME_MS (30ull * 24 * 3600 * 1000)
+/** Default message rate per user, per minute. */
+#define LC_SERVER_RATE_PER_MINUTE 100u
+/** Default one-time prekey pool size below which the owner is told. */
+#define LC_SERVER_PREKEY_LOW 10u
+/** Default minimum password length (bytes). */
+#define LC_SERVER_MIN_PASSWORD 8u
+/** Default number of members a group may hold. */
+#define LC_SERVER_MAX_GROUP_MEMBERS 256u
+/** Default time a message id is remembered for deduplication (ms): 7 days. */
+#define LC_SERVER_DEDUPE_TTL_MS (7ull * 24 * 3600 * 1000)
+/** Size of a message id and of a group id (bytes). */
+#define LC_SERVER_ID_LEN 16
+/** Size of a login token (bytes). */
+#define LC_SERVER_TOKEN_LEN 32
+/** Size of a device key: the client's Noise static public key (bytes). */
+#define LC_SERVER_DEVICE_KEY_LEN 32
+
+/** Log levels of ::lc_server_callbacks.log. */
+enum lc_server_log_level {
+	LC_SERVER_LOG_ERROR = 0,
+	LC_SERVER_LOG_WARN = 1,
+	LC_SERVER_LOG_INFO = 2,
+	LC_SERVER_LOG_DEBUG = 3
+};
+
+/**
+ * @brief Server settings, copied by lc_server_new().
+ *
+ * Zero-initialise, set @p version to ::LC_SERVER_CONFIG_VERSION and set
+ * what you need: every zero field takes the default named beside it.
+ */
+typedef struct lc_server_config {
+	uint32_t version;               /**< ::LC_SERVER_CONFIG_VERSION */
+	const char *data_dir;           /**< existing directory for the LMDB store (required) */
+	const uint8_t *static_private;  /**< the server's Noise static X25519 private key,
+	                                     ::LC_SERVER_DEVICE_KEY_LEN bytes, copied
+	                                     (required for lc_server_conn_recv()) */
+	uint64_t map_size;              /**< LMDB map size in bytes; 0: 1 GiB */
+	uint64_t idle_timeout_ms;       /**< 0: ::LC_SERVER_IDLE_TIMEOUT_MS */
+	uint64_t token_lifetime_ms;     /**< 0: ::LC_SERVER_TOKEN_LIFETIME_MS */
+	uint64_t dedupe_ttl_ms;         /**< 0: ::LC_SERVER_DEDUPE_TTL_MS */
+	uint32_t rate_per_minute;       /**< messages per user per minute; 0: ::LC_SERVER_RATE_PER_MINUTE */
+	uint32_t prekey_low;            /**< 0: ::LC_SERVER_PREKEY_LOW */
+	uint32_t min_password_len;      /**< 0: ::LC_SERVER_MIN_PASSWORD */
+	uint32_t max_group_members;     /**< 0: ::LC_SERVER_MAX_GROUP_MEMBERS */
+	uint32_t login_free_failures;   /**< failed logins per identifier before backoff; 0: 3 */
+	uint64_t login_backoff_ms;      /**< first backoff, doubled per failure; 0: 1000 */
+	uint64_t login_backoff_max_ms;  /**< 0: 15 minutes */
+	uint64_t pwhash_opslimit;       /**< Argon2id; 0: crypto_pwhash_OPSLIMIT_INTERACTIVE */
+	size_t pwhash_memlimit;         /**< Argon2id; 0: crypto_pwhash_MEMLIMIT_INTERACTIVE */
+	const lc_allocator *mem;        /**< NULL: malloc; copied */
+	const lc_rng *rng;              /**< NULL: randombytes_buf; copied */
+} lc_server_config;
+
+/**
+ * @brief What the server tells its caller, copied by lc_server_new().
+ *
+ * Every callback is optional (NULL) and receives the @p user_data given to
+ * lc_server_new() as its last argument. Callbacks run inside the server's
+ * functions and must not call back into the server, except
+ * lc_server_conn_user_data().
+ */
+typedef struct lc_server_callbacks {
+	uint32_t version; /**< ::LC_SERVER_CONFIG_VERSION */
+	/** Close @p conn: idle, or a protocol error. Its remaining output may
+	 *  still be taken; then call lc_server_conn_close(). @p reason is an
+	 *  LC_ERR_* code (::LC_ERR_TIMEOUT, ::LC_ERR_MALFORMED, ...). */
+	void (*close_conn)(lc_server_conn *conn, int reason, void *user_data);
+	/** @p conn has output to send (called from lc_server_flush()). */
+	void (*want_write)(lc_server_conn *conn, void *user_data);
+	/** A message was durably queued for a device with no connection.
+	 *  Carries no content. Strings and @p message_id live during the call. */
+	void (*push)(const char *user_id, uint32_t device_id,
+		     const char *sender_user_id, uint32_t sender_device_id,
+		     const uint8_t message_id[LC_SERVER_ID_LEN], void *user_data);
+	/** A log line (never with secrets); @p msg lives during the call. */
+	void (*log)(int level, const char *msg, void *user_data);
+} lc_server_callbacks;
+
+/**
+ * @brief Create a server core over the LMDB store in @p cfg->data_dir.
+ *
+ * @param[out] srv       the new server; free with lc_server_free().
+ * @param[in]  cfg       settings, copied (data_dir is used during the call only).
+ * @param[in]  cb        callbacks, copied; NULL for none.
+ * @param[in]  user_data passed to every callback.
+ * @return 0, or
+ *   ::LC_ERR_INVALID_ARG (NULL srv or cfg, wrong version, no data_dir,
+ *   allocator lacking a hook), ::LC_ERR_INIT (libsodium), ::LC_ERR_NOMEM,
+ *   ::LC_ERR_IO (the directory cannot be opened), ::LC_ERR_STORE_BUSY,
+ *   ::LC_ERR_STORE_VERSION, ::LC_ERR_STORE_CORRUPT.
+ * @note A server is used by one thread at a time. Several processes may
+ *   open the same directory (LMDB's locking) but each routes only to its
+ *   own connections.
+ */
+LC_API LC_WARN_UNUSED int lc_server_new(lc_server **srv,
+					const lc_server_config *cfg,
+					const lc_server_callbacks *cb,
+					void *user_data);
+
+/**
+ * @brief Free a server: drops unflushed work, frees every connection.
+ * @param[in] srv the server, or NULL (no-op).
+ */
+LC_API void lc_server_free(lc_server *srv);
+
+/**
+ * @brief Commit the work of this event-loop turn and release its output.
+ *
+ * Requests stage their writes in one open transaction; nothing a request
+ * answers leaves the server before this call has made it durable (one
+ * fsync per call, however many requests). Then every connection's output
+ * is released (want_write is called) and the push callback runs for
+ * messages queued to offline devices. Call it once at the end of every
+ * event-loop turn that fed the server anything.
+ *
+ * @param[in] srv the server.
+ * @param[in] now the current time, milliseconds since the Unix epoch.
+ * @return 0, or ::LC_ERR_INVALID_ARG, ::LC_ERR_IO, ::LC_ERR_STORE_FULL:
+ *   the commit failed, every connection with output held in this turn was
+ *   closed (close_conn) and that output dropped; no Ack was sent for the
+ *   lost work, so clients retry it.
+ */
+LC_API int lc_server_flush(lc_server *srv, uint64_t now);
+
+/**
+ * @brief The next time lc_server_handle_expiry() has work.
+ * @param[in] srv the server.
+ * @return a time in milliseconds since the epoch, or UINT64_MAX for none.
+ */
+LC_API uint64_t lc_server_get_expiry(const lc_server *srv);
+
+/**
+ * @brief Close idle connections and drop expired deduplication records.
+ * @param[in] srv the server.
+ * @param[in] now the current time (ms since the epoch).
+ * @return 0, or ::LC_ERR_INVALID_ARG, ::LC_ERR_IO (call lc_server_flush()
+ *   after it, as after any input).
+ */
+LC_API int lc_server_handle_expiry(lc_server *srv, uint64_t now);
+
+/**
+ * @brief Open a connection (when the socket is accepted).
+ * @param[in]  srv       the server.
+ * @param[out] conn      the connection, owned by @p srv until
+ *                       lc_server_conn_close().
+ * @param[in]  user_data returned by lc_server_conn_user_data().
+ * @param[in]  now       the current time (ms since the epoch).
+ * @return 0, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
+ * @note With a static key the connection starts its Noise responder at
+ *   once: lc_server_conn_send() then gives the server's prologue.
+ */
+LC_API LC_WARN_UNUSED int lc_server_conn_open(lc_server *srv,
+					      lc_server_conn **conn,
+					      void *user_data, uint64_t now);
+
+/**
+ * @brief Close and free a connection; its device goes offline.
+ *
+ * Pushes sent on it and not acknowledged stay queued and are sent again on
+ * the device's next connection.
+ * @param[in] conn the connection, or NULL (no-op); invalid afterwards.
+ * @param[in] now  the current time (ms since the epoch).
+ */
+LC_API void lc_server_conn_close(lc_server_conn *conn, uint64_t now);
+
+/**
+ * @brief The user_data given to lc_server_conn_open().
+ * @param[in] conn the connection.
+ * @return the pointer, never touched by the server.
+ */
+LC_API void *lc_server_conn_user_data(const lc_server_conn *conn);
+
+/**
+ * @brief Feed bytes received on a connection's socket.
+ *
+ * The bytes run through the connection's Noise responder (prologue,
+ * handshake, then one Envelope per transport message); once the handshake
+ * completes the client's static key is the connection's device key, and
+ * every Envelope is handled. Answers wait for lc_server_flush().
+ *
+ * @param[in] conn the connection.
+ * @param[in] in   the bytes; NULL when @p len is 0. Not kept.
+ * @param[in] len  their count.
+ * @param[in] now  the current time (ms since the epoch).
+ * @return @p len (everything is consumed), or an error after which the
+ *   connection only drains its output (lc_server_conn_send()) and is then
+ *   closed by the caller:
+ *   ::LC_ERR_INVALID_ARG (NULL @p conn, or @p in with a length),
+ *   ::LC_ERR_INVALID_STATE (the server has no static key),
+ *   ::LC_ERR_CLOSED (the connection is closing),
+ *   ::LC_ERR_MALFORMED, ::LC_ERR_FRAME_TOO_LARGE (an Envelope that does
+ *   not parse; an Error was queued), or the Noise layer's error
+ *   (::LC_ERR_BAD_PROLOGUE, ::LC_ERR_VERSION, ::LC_ERR_NOISE_DECRYPT,
+ *   ::LC_ERR_NOISE_BAD_LENGTH, ::LC_ERR_NOISE_REPLAY, ...), ::LC_ERR_NOMEM.
+ */
+LC_API int lc_server_conn_recv(lc_server_conn *conn, const uint8_t *in,
+			       size_t len, uint64_t now);
+
+/**
+ * @brief Take the bytes to write to a connection's socket.
+ *
+ * Encrypts the Envelopes released by lc_server_flush() and points @p data
+ * at the pending bytes. The bytes count as written at the next call: pass
+ * them all to the socket before calling again (keep them if it blocks).
+ *
+ * @param[in]  conn the connection.
+ * @param[out] data the bytes, in the connection's buffer, valid until the
+ *                  next call on @p conn; never freed by the caller.
+ * @return the byte count (0: nothing to write), or ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_INVALID_STATE (no static key), ::LC_ERR_NOMEM or the Noise
+ *   layer's fatal error (close the connection).
+ */
+LC_API int lc_server_conn_send(lc_server_conn *conn, const uint8_t **data);
+
+/**
+ * @brief Whether the connection has bytes to write.
+ * @param[in] conn the connection.
+ * @return 1 when lc_server_conn_send() would return bytes, else 0.
+ */
+LC_API int lc_server_conn_want_write(const lc_server_conn *conn);
+
+/**
+ * @brief Whether the connection still reads.
+ * @param[in] conn the connection.
+ * @return 1 while input is expected; 0 once it is closing or its channel
+ *   failed. When lc_server_conn_want_read() and lc_server_conn_want_write()
+ *   both return 0, close the socket and call lc_server_conn_close().
+ */
+LC_API int lc_server_conn_want_read(const lc_server_conn *conn);
+
 #ifdef __cplusplus
 }
 #endif
