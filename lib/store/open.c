@@ -9,7 +9,7 @@
 
 #define KDF_CTX "lcstore1"
 #define CHECK_PLAIN "libchat store key check v1"
-#define MAP_INITIAL ((uint64_t)64 << 20)
+#define MAP_INITIAL ((uint64_t)4 << 20)
 #define MAP_INITIAL_SIZE(max) ((max) < MAP_INITIAL ? (max) : MAP_INITIAL)
 
 void lc_store_options_init(lc_store_options *o)
@@ -247,6 +247,10 @@ void lc_store_close(lc_store *s)
 	if (s->buf) {
 		sodium_memzero(s->buf, s->buf_cap);
 		lc_free(&s->mem, s->buf);
+	}
+	if (s->terms) {
+		sodium_memzero(s->terms, s->terms_cap * TERM_SLOT);
+		lc_free(&s->mem, s->terms);
 	}
 	lc_free(&s->mem, s);
 }
