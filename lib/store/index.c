@@ -2,8 +2,9 @@
  * one-character words, the 2- and 3-character prefixes of longer words and
  * whole words of 4 or more characters), each posted once per message in
  * the "post" database: key = term (folded UTF-8 and a NUL, or a keyed hash
- * in a sealed store), duplicate data = ~time | chat | msgnum, so a forward
- * walk of a term's duplicates is newest first. */
+ * in a sealed store), duplicate data = time | chat | msgnum, so new
+ * postings append and a backward walk of a term's duplicates is newest
+ * first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +68,7 @@ size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
 
 void lc_posting(uint8_t out[POSTING_LEN], const uint8_t key[MSGKEY_LEN])
 {
-	lc_be64(out, ~lc_get_be64(key + 4));
+	memcpy(out, key + 4, 8);
 	memcpy(out + 8, key, 4);
 	memcpy(out + 12, key + 12, 4);
 }
@@ -95,7 +96,14 @@ int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 		k.mv_data = tk;
 		k.mv_size = lc_term_key(s, slot + 1, slot[0], tk);
 		if (add) {
-			rc = mdb_put(txn, s->db_post, &k, &v, MDB_NODUPDATA);
+			/* Messages mostly arrive in time order: appending
+			 * fills the posting pages instead of splitting them
+			 * in halves. An older message is inserted. */
+			rc = mdb_put(txn, s->db_post, &k, &v,
+				     MDB_NODUPDATA | MDB_APPENDDUP);
+			if (rc == MDB_KEYEXIST)
+				rc = mdb_put(txn, s->db_post, &k, &v,
+					     MDB_NODUPDATA);
 			if (rc == MDB_KEYEXIST)
 				rc = 0;
 		} else {

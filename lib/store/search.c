@@ -119,7 +119,7 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	int rv;
 
 	memcpy(key, post + 8, 4);
-	lc_be64(key + 4, ~lc_get_be64(post));
+	memcpy(key + 4, post, 8);
 	memcpy(key + 12, post + 12, 4);
 	if (S->has_chat && lc_get_be32(key) != S->chat)
 		return 0;
@@ -151,18 +151,27 @@ static int walk(struct search *S, const uint8_t *tk, size_t tlen,
 
 	if (rc != 0)
 		return lc_store_err(rc);
-	if (after) {
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	if (rc == 0 && after) {
+		/* Position on the newest posting older than `after`. */
 		memcpy(start, after, POSTING_LEN);
 		v.mv_size = POSTING_LEN;
 		v.mv_data = start;
 		rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-		if (rc == 0 && v.mv_size == POSTING_LEN &&
-		    memcmp(v.mv_data, after, POSTING_LEN) == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
-	} else {
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (rc == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_PREV_DUP);
+		else if (rc == MDB_NOTFOUND) {
+			/* Every posting is older: start at the newest. */
+			k.mv_size = tlen;
+			k.mv_data = (void *)tk;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+			if (rc == 0)
+				rc = mdb_cursor_get(c, &k, &v, MDB_LAST_DUP);
+		}
+	} else if (rc == 0) {
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST_DUP);
 	}
-	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV_DUP)) {
 		if (v.mv_size != POSTING_LEN) {
 			rv = LC_ERR_STORE_CORRUPT;
 			break;
