@@ -123,7 +123,10 @@ static int put_one(lc_store *s, MDB_txn *txn, const lc_store_message *m,
 	if ((flags & LC_STORE_PUT_OUTBOX) &&
 	    (rv = lc_outbox_push(s, txn, m->id)) != 0)
 		return rv;
-	if ((rv = lc_chat_trim(s, txn, cnum, &c)) != 0)
+	/* Trimming deletes postings: write the deferred ones first. */
+	if (c.retention && c.count > c.retention &&
+	    ((rv = lc_index_flush(s, txn)) != 0 ||
+	     (rv = lc_chat_trim(s, txn, cnum, &c)) != 0))
 		return rv;
 	return lc_chat_put(s, txn, cnum, &c);
 }
@@ -138,21 +141,27 @@ struct batch {
 static int put_batch(lc_store *s, MDB_txn *txn, void *arg)
 {
 	struct batch *b = arg;
-	int stored = 0;
+	int stored = 0, rv = 0;
 
+	s->npend = 0;
+	s->deferring = 1;
 	for (size_t i = 0; i < b->n; i++) {
 		size_t clen, slen;
-		int rv;
 
 		(void)valid(&b->msgs[i], &clen, &slen);
 		rv = put_one(s, txn, &b->msgs[i], clen, slen, b->flags);
 		if (rv != 0 && rv != LC_ERR_EXISTS)
-			return rv;
+			break;
 		if (b->results)
 			b->results[i] = rv;
 		stored += rv == 0;
+		rv = 0;
 	}
-	return stored;
+	if (rv == 0)
+		rv = lc_index_flush(s, txn);
+	s->deferring = 0;
+	s->npend = 0;
+	return rv != 0 ? rv : stored;
 }
 
 int lc_store_messages_put(lc_store *s, const lc_store_message *msgs,

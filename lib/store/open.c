@@ -248,6 +248,10 @@ void lc_store_close(lc_store *s)
 		sodium_memzero(s->buf, s->buf_cap);
 		lc_free(&s->mem, s->buf);
 	}
+	if (s->pend) {
+		sodium_memzero(s->pend, s->pend_cap * sizeof *s->pend);
+		lc_free(&s->mem, s->pend);
+	}
 	if (s->terms) {
 		sodium_memzero(s->terms, s->terms_cap * TERM_SLOT);
 		lc_free(&s->mem, s->terms);

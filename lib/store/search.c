@@ -141,47 +141,124 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	return rv;
 }
 
-static int walk(struct search *S, const uint8_t *tk, size_t tlen,
-		const uint8_t *after)
-{
+/* One posting list in the merge. */
+struct src {
 	MDB_cursor *c;
+	const uint8_t *cur; /* its current posting, NULL when used up */
+};
+
+/* Position src on the newest posting of term tk older than after (or on
+ * its newest when after is NULL). */
+static int position(struct src *src, const uint8_t *tk, size_t tlen,
+		    const uint8_t *after)
+{
 	MDB_val k = { tlen, (void *)tk }, v;
 	uint8_t start[POSTING_LEN];
+	int rc = mdb_cursor_get(src->c, &k, &v, MDB_SET_KEY);
+
+	if (rc == 0 && after) {
+		memcpy(start, after, POSTING_LEN);
+		v.mv_size = POSTING_LEN;
+		v.mv_data = start;
+		rc = mdb_cursor_get(src->c, &k, &v, MDB_GET_BOTH_RANGE);
+		if (rc == 0) {
+			rc = mdb_cursor_get(src->c, &k, &v, MDB_PREV_DUP);
+		} else if (rc == MDB_NOTFOUND) {
+			/* Every posting is older: start at the newest. */
+			k.mv_size = tlen;
+			k.mv_data = (void *)tk;
+			rc = mdb_cursor_get(src->c, &k, &v, MDB_SET_KEY);
+			if (rc == 0)
+				rc = mdb_cursor_get(src->c, &k, &v,
+						    MDB_LAST_DUP);
+		}
+	} else if (rc == 0) {
+		rc = mdb_cursor_get(src->c, &k, &v, MDB_LAST_DUP);
+	}
+	src->cur = NULL;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (v.mv_size != POSTING_LEN)
+		return LC_ERR_STORE_CORRUPT;
+	src->cur = v.mv_data;
+	return 0;
+}
+
+static int advance(struct src *src)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(src->c, &k, &v, MDB_PREV_DUP);
+
+	src->cur = NULL;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (v.mv_size != POSTING_LEN)
+		return LC_ERR_STORE_CORRUPT;
+	src->cur = v.mv_data;
+	return 0;
+}
+
+/* Newest first over every list; a posting in several lists counts once. */
+static int merge(struct search *S, struct src *src, size_t n)
+{
+	for (;;) {
+		const uint8_t *best = NULL;
+		uint8_t post[POSTING_LEN];
+		int rv;
+
+		for (size_t i = 0; i < n; i++)
+			if (src[i].cur && (best == NULL ||
+					   memcmp(src[i].cur, best,
+						  POSTING_LEN) > 0))
+				best = src[i].cur;
+		if (best == NULL)
+			return 0;
+		if (S->hits->count == S->limit) {
+			S->hits->has_more = 1;
+			return 0;
+		}
+		memcpy(post, best, POSTING_LEN);
+		if ((rv = candidate(S, post)) != 0)
+			return rv;
+		for (size_t i = 0; i < n; i++)
+			if (src[i].cur &&
+			    memcmp(src[i].cur, post, POSTING_LEN) == 0 &&
+			    (rv = advance(&src[i])) != 0)
+				return rv;
+	}
+}
+
+/* The terms whose lists hold every word starting with the 2-character
+ * query word q in a plain store: q itself (a 2-character word) and each
+ * 3-character term that extends q. Calls fn for each term key. */
+static int extensions(struct search *S, const uint8_t *q, size_t qlen,
+		      int (*fn)(struct search *, const uint8_t *, size_t,
+				void *),
+		      void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k = { qlen, (void *)q }, v;
 	int rc = mdb_cursor_open(S->txn, S->s->db_post, &c), rv = 0;
 
 	if (rc != 0)
 		return lc_store_err(rc);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	if (rc == 0 && after) {
-		/* Position on the newest posting older than `after`. */
-		memcpy(start, after, POSTING_LEN);
-		v.mv_size = POSTING_LEN;
-		v.mv_data = start;
-		rc = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH_RANGE);
-		if (rc == 0)
-			rc = mdb_cursor_get(c, &k, &v, MDB_PREV_DUP);
-		else if (rc == MDB_NOTFOUND) {
-			/* Every posting is older: start at the newest. */
-			k.mv_size = tlen;
-			k.mv_data = (void *)tk;
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-			if (rc == 0)
-				rc = mdb_cursor_get(c, &k, &v, MDB_LAST_DUP);
-		}
-	} else if (rc == 0) {
-		rc = mdb_cursor_get(c, &k, &v, MDB_LAST_DUP);
-	}
-	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV_DUP)) {
-		if (v.mv_size != POSTING_LEN) {
-			rv = LC_ERR_STORE_CORRUPT;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+		const uint8_t *t = k.mv_data;
+
+		if (k.mv_size < qlen + 1 || memcmp(t, q, qlen) != 0)
 			break;
+		if (t[k.mv_size - 1] != 0)
+			continue;
+		if (k.mv_size == qlen + 1 ||
+		    lc_utf8_prefix(t, k.mv_size - 1, 3) == k.mv_size - 1) {
+			if ((rv = fn(S, t, k.mv_size, arg)) != 0)
+				break;
 		}
-		if (S->hits->count == S->limit) {
-			S->hits->has_more = 1;
-			break;
-		}
-		if ((rv = candidate(S, v.mv_data)) != 0)
-			break;
 	}
 	mdb_cursor_close(c);
 	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
@@ -189,11 +266,61 @@ static int walk(struct search *S, const uint8_t *tk, size_t tlen,
 	return rv;
 }
 
+struct srcs {
+	struct src *v;
+	size_t n, cap;
+	const uint8_t *after;
+};
+
+static int add_src(struct search *S, const uint8_t *tk, size_t tlen,
+		   void *arg)
+{
+	struct srcs *a = arg;
+	int rc;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct src *p = lc_realloc(&S->s->mem, a->v, cap * sizeof *p);
+
+		if (p == NULL)
+			return LC_ERR_NOMEM;
+		a->v = p;
+		a->cap = cap;
+	}
+	if ((rc = mdb_cursor_open(S->txn, S->s->db_post, &a->v[a->n].c)) != 0)
+		return lc_store_err(rc);
+	a->n++;
+	return position(&a->v[a->n - 1], tk, tlen, a->after);
+}
+
+static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
+		const uint8_t *after)
+{
+	uint8_t tk[TERM_MAX + 1];
+	struct srcs a = { NULL, 0, 0, after };
+	int rv;
+
+	if (ncp == 2 && !S->s->sealed) {
+		rv = extensions(S, w, wlen, add_src, &a);
+	} else {
+		size_t tlen = ncp <= 3 ? wlen : lc_utf8_prefix(w, wlen, 3);
+
+		tlen = lc_term_key(S->s, w, tlen, tk);
+		rv = add_src(S, tk, tlen, &a);
+	}
+	if (rv == 0)
+		rv = merge(S, a.v, a.n);
+	for (size_t i = 0; i < a.n; i++)
+		mdb_cursor_close(a.v[i].c);
+	lc_free(&S->s->mem, a.v);
+	return rv;
+}
+
 static int run(struct search *S, const char *chat_id, size_t clen,
 	       const uint8_t *before_id)
 {
-	uint8_t tk[TERM_MAX + 1], after[POSTING_LEN];
-	size_t best = 0, tlen;
+	uint8_t after[POSTING_LEN];
+	size_t best = 0;
 	int rv;
 
 	if (chat_id) {
@@ -214,11 +341,8 @@ static int run(struct search *S, const char *chat_id, size_t clen,
 	for (size_t i = 1; i < S->q->n; i++)
 		if (S->q->ncp[i] > S->q->ncp[best])
 			best = i;
-	tlen = S->q->ncp[best] <= 3
-		       ? S->q->len[best]
-		       : lc_utf8_prefix(S->q->w[best], S->q->len[best], 3);
-	tlen = lc_term_key(S->s, S->q->w[best], tlen, tk);
-	return walk(S, tk, tlen, before_id ? after : NULL);
+	return walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
+		    before_id ? after : NULL);
 }
 
 int lc_store_search(lc_store *s, const char *query, const char *chat_id,

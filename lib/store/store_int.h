@@ -48,6 +48,16 @@ struct lc_store {
 	/* Terms of the message being indexed: slots of TERM_SLOT bytes. */
 	uint8_t *terms;
 	size_t terms_cap, nterms;
+	/* Postings of a batch, written sorted at its end (lc_index_flush). */
+	struct lc_pending *pend;
+	size_t pend_cap, npend;
+	int deferring;
+};
+
+struct lc_pending {
+	uint8_t klen;
+	uint8_t key[TERM_MAX + 1];
+	uint8_t post[POSTING_LEN];
 };
 
 #define TERM_SLOT (TERM_MAX + 1) /* length byte, then the term */
@@ -195,5 +205,7 @@ size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
 void lc_posting(uint8_t out[POSTING_LEN], const uint8_t key[MSGKEY_LEN]);
 int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 		     const char *text, size_t len, int add);
+/* Write the postings deferred while s->deferring was set. */
+int lc_index_flush(lc_store *s, MDB_txn *txn);
 
 #endif

@@ -855,6 +855,8 @@ START_TEST(store_search_folding)
 		{ "cafe\xcc\x81 decomposed", "cafe" },
 		{ "ＦＵＬＬwidth", "fullwidth" },
 		{ "state-of-the-art", "art" },
+		{ "École", "ÉC" },
+		{ "Łąka", "ła" },
 	};
 	const size_t n = sizeof cases / sizeof cases[0];
 
@@ -901,6 +903,31 @@ START_TEST(store_search_prefix_and_filters)
 	ck_assert_uint_eq(search_count(s, "pizza pie", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "closed pizz", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "a", NULL), 1); /* one-char word */
+	/* Two characters: merged lists, each message once, paged. */
+	{
+		lc_store_hits *h1 = NULL, *h2 = NULL;
+		uint8_t before[LC_STORE_ID_LEN];
+
+		ck_assert_int_eq(lc_store_search(s, "Pi", NULL, NULL, 2, &h1),
+				 0);
+		ck_assert_uint_eq(lc_store_hits_count(h1), 2);
+		ck_assert_uint_eq(id_num(lc_store_hits_get(h1, 0)->message.id),
+				  5);
+		ck_assert_uint_eq(id_num(lc_store_hits_get(h1, 1)->message.id),
+				  4);
+		memcpy(before, lc_store_hits_get(h1, 1)->message.id,
+		       LC_STORE_ID_LEN);
+		ck_assert_int_eq(lc_store_search(s, "pi", NULL, before, 0, &h2),
+				 0);
+		ck_assert_uint_eq(lc_store_hits_count(h2), 3);
+		ck_assert_uint_eq(id_num(lc_store_hits_get(h2, 0)->message.id),
+				  3);
+		ck_assert_uint_eq(id_num(lc_store_hits_get(h2, 2)->message.id),
+				  1);
+		lc_store_hits_free(h1);
+		lc_store_hits_free(h2);
+		ck_assert_uint_eq(search_count(s, "pi", "b"), 2);
+	}
 	/* Newest first, snippet with the match. */
 	ck_assert_int_eq(lc_store_search(s, "PIZ", NULL, NULL, 2, &h), 0);
 	ck_assert_uint_eq(lc_store_hits_count(h), 2);
