@@ -40,7 +40,7 @@ static int valid(const lc_store_message *m, size_t *clen, size_t *slen)
 	    (m->text_len && m->text == NULL) || (m->data_len && !m->data))
 		return 0;
 	return m->text_len == 0 ||
-	       lc_utf8_valid((const uint8_t *)m->text, m->text_len);
+	       lc_store_utf8_ok((const uint8_t *)m->text, m->text_len);
 }
 
 /* Encode (and seal) the record of m into an MDB_val; *owned is set when

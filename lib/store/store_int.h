@@ -80,6 +80,8 @@ size_t lc_varint_put(uint8_t *p, uint64_t v);
 int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
 int lc_store_name_ok(const char *s, size_t *len);
 int lc_utf8_valid(const uint8_t *s, size_t n);
+/* lc_utf8_valid with an ASCII fast path. */
+int lc_store_utf8_ok(const uint8_t *s, size_t n);
 
 /* seal.c */
 int lc_seal(lc_store *s, uint8_t ver, const uint8_t *ad, size_t ad_len,
