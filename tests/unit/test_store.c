@@ -1044,6 +1044,16 @@ START_TEST(store_corrupt_records)
 	memset(key, 0, 4);
 	key[3] = 1;
 	raw_put("chat", key, 4, badchat, sizeof badchat);
+	{
+		/* Its copy in the activity index: ~20 | chat 1. */
+		uint8_t ak[12];
+
+		memset(ak, 0xff, 8);
+		ak[7] = (uint8_t)~20;
+		memset(ak + 8, 0, 4);
+		ak[11] = 1;
+		raw_put("activity", ak, 12, badchat, sizeof badchat);
+	}
 	s = open_store(NULL);
 	ck_assert_int_eq(lc_store_chats_list(s, 0, 0, &c), LC_ERR_STORE_CORRUPT);
 	ck_assert_int_eq(put(s, 3, "c", 30, "x", 0), LC_ERR_STORE_CORRUPT);
