@@ -82,7 +82,7 @@ int lc_chat_ensure(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 
 	if (rv != LC_ERR_NOT_FOUND)
 		return rv == 0 ? lc_chat_get(s, txn, *num, c) : rv;
-	if (s->next_chatnum == UINT32_MAX)
+	if (s->next_chatnum > CHATNUM_MAX)
 		return LC_ERR_STORE_FULL;
 	*num = s->next_chatnum++;
 	s->counters_dirty = 1;

@@ -3,7 +3,7 @@
  * their 2-character prefixes in a sealed store) and whole words of 4 or
  * more characters), each posted once per message in
  * the "post" database: key = term (folded UTF-8 and a NUL, or a keyed hash
- * in a sealed store), duplicate data = time | chat | msgnum, so new
+ * in a sealed store), duplicate data = time 6 | chat 3 | msgnum 4, so new
  * postings append and a backward walk of a term's duplicates is newest
  * first. */
 #include <stdlib.h>
@@ -70,11 +70,22 @@ size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
 	return n + 1;
 }
 
+/* The message key's time (below 2^48) and chat number (below 2^24)
+ * without their zero high bytes, and its msgnum. */
 void lc_posting(uint8_t out[POSTING_LEN], const uint8_t key[MSGKEY_LEN])
 {
-	memcpy(out, key + 4, 8);
-	memcpy(out + 8, key, 4);
-	memcpy(out + 12, key + 12, 4);
+	memcpy(out, key + 6, 6);
+	memcpy(out + 6, key + 1, 3);
+	memcpy(out + 9, key + 12, 4);
+}
+
+void lc_posting_key(uint8_t key[MSGKEY_LEN], const uint8_t post[POSTING_LEN])
+{
+	key[0] = 0;
+	memcpy(key + 1, post + 6, 3);
+	key[4] = key[5] = 0;
+	memcpy(key + 6, post, 6);
+	memcpy(key + 12, post + 9, 4);
 }
 
 static int post_put(MDB_cursor *c, MDB_val *k, MDB_val *v)

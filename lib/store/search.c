@@ -118,9 +118,7 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	struct match m = { S->q, 0, 0, 0, 0 };
 	int rv;
 
-	memcpy(key, post + 8, 4);
-	memcpy(key + 4, post, 8);
-	memcpy(key + 12, post + 12, 4);
+	lc_posting_key(key, post);
 	if (S->has_chat && lc_get_be32(key) != S->chat)
 		return 0;
 	memset(h, 0, sizeof *h);

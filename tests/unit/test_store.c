@@ -208,6 +208,23 @@ START_TEST(store_invalid_args)
 	m.flags = LC_STORE_MSG_CORRUPT;
 	ck_assert_int_eq(lc_store_message_put(s, &m, 0), LC_ERR_INVALID_ARG);
 	ck_assert_int_eq(lc_store_message_put(s, NULL, 0), LC_ERR_INVALID_ARG);
+	m = msg(1, "c", LC_STORE_TIME_MAX + 1, "late");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), LC_ERR_INVALID_ARG);
+	m = msg(1, "c", LC_STORE_TIME_MAX, "latest");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), 0);
+	m = msg(2, "c", 0, "earliest");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), 0);
+	{
+		lc_store_hits *h = NULL;
+
+		ck_assert_int_eq(lc_store_search(s, "lat", "c", NULL, 0, &h), 0);
+		ck_assert_uint_eq(lc_store_hits_count(h), 1);
+		ck_assert_uint_eq(lc_store_hits_get(h, 0)->message.time_ms,
+				  LC_STORE_TIME_MAX);
+		lc_store_hits_free(h);
+		ck_assert_uint_eq(search_count(s, "earliest", NULL), 1);
+	}
+	m = msg(3, "c", 1, "x");
 	ck_assert_int_eq(lc_store_message_put(s, &m, 0x10), LC_ERR_INVALID_ARG);
 	/* One bad message in a batch: nothing is written. */
 	two[0] = msg(1, "c", 1, "ok");
