@@ -104,6 +104,7 @@ struct search {
 	const struct query *q;
 	int has_chat;
 	uint32_t chat;
+	uint64_t chat_count;
 	lc_store_hits *hits;
 	size_t limit;
 	const char *name;
@@ -291,6 +292,61 @@ static int add_src(struct search *S, const uint8_t *tk, size_t tlen,
 	return position(&a->v[a->n - 1], tk, tlen, a->after);
 }
 
+/* Search one chat by reading its messages newest first: cheaper than a
+ * long posting list when the chat is small. */
+static int chat_walk(struct search *S, const uint8_t *after)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t key[MSGKEY_LEN], post[POSTING_LEN];
+	int rc = mdb_cursor_open(S->txn, S->s->db_msg, &c), rv = 0;
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (after) {
+		lc_posting_key(key, after);
+		k.mv_size = MSGKEY_LEN;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV)
+			     : mdb_cursor_get(c, &k, &v, MDB_LAST);
+		rv = rc == 0 || rc == MDB_NOTFOUND ? 0 : lc_store_err(rc);
+	} else {
+		rv = lc_chat_edge(c, S->chat, 1, &k, &v);
+		rc = rv == 0 ? 0 : MDB_NOTFOUND;
+		rv = rv == LC_ERR_NOT_FOUND ? 0 : rv;
+	}
+	for (; rv == 0 && rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != MSGKEY_LEN ||
+		    lc_get_be32(k.mv_data) != S->chat)
+			break;
+		if (S->hits->count == S->limit) {
+			S->hits->has_more = 1;
+			break;
+		}
+		lc_posting(post, k.mv_data);
+		rv = candidate(S, post);
+	}
+	mdb_cursor_close(c);
+	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		rv = lc_store_err(rc);
+	return rv;
+}
+
+/* How many postings the lists hold (LMDB counts duplicates cheaply). */
+static uint64_t postings(const struct src *src, size_t n)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t cnt;
+
+		if (src[i].cur && mdb_cursor_count(src[i].c, &cnt) == 0)
+			total += cnt;
+	}
+	return total;
+}
+
 static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 		const uint8_t *after)
 {
@@ -306,7 +362,11 @@ static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 		tlen = lc_term_key(S->s, w, tlen, tk);
 		rv = add_src(S, tk, tlen, &a);
 	}
-	if (rv == 0)
+	/* Reading a chat costs a few times more per message than a posting:
+	 * walk the chat when its messages are much fewer. */
+	if (rv == 0 && S->has_chat && S->chat_count * 4 < postings(a.v, a.n))
+		rv = chat_walk(S, after);
+	else if (rv == 0)
 		rv = merge(S, a.v, a.n);
 	for (size_t i = 0; i < a.n; i++)
 		mdb_cursor_close(a.v[i].c);
@@ -319,15 +379,19 @@ static int run(struct search *S, const char *chat_id, size_t clen,
 {
 	uint8_t after[POSTING_LEN];
 	size_t best = 0;
+	chatrec c;
 	int rv;
 
 	if (chat_id) {
 		rv = lc_chat_lookup(S->s, S->txn, chat_id, clen, &S->chat);
 		if (rv == LC_ERR_NOT_FOUND && before_id == NULL)
 			return 0;
+		if (rv == 0)
+			rv = lc_chat_get(S->s, S->txn, S->chat, &c);
 		if (rv != 0)
 			return rv;
 		S->has_chat = 1;
+		S->chat_count = c.count;
 	}
 	if (before_id) {
 		uint8_t key[MSGKEY_LEN];

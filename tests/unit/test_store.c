@@ -987,6 +987,41 @@ START_TEST(store_search_prefix_and_filters)
 }
 END_TEST
 
+/* A small chat in a store where the word is common: the chat is read
+ * instead of the posting list; results must be the same. */
+START_TEST(store_search_small_chat)
+{
+	lc_store *s = open_store(NULL);
+	lc_store_message b[200];
+	lc_store_hits *h = NULL, *h2 = NULL;
+	uint8_t before[LC_STORE_ID_LEN];
+
+	for (unsigned i = 0; i < 200; i++)
+		b[i] = msg(i, "big", 1000 + i, "pizza everywhere");
+	ck_assert_int_eq(lc_store_messages_put(s, b, 200, 0, NULL), 200);
+	put(s, 1001, "small", 500, "pizza one", 0);
+	put(s, 1002, "small", 1500, "no match here", 0);
+	put(s, 1003, "small", 2500, "more pizzas", 0);
+	put(s, 1004, "small", 3500, "pizza three", 0);
+	ck_assert_int_eq(lc_store_search(s, "piz", "small", NULL, 2, &h), 0);
+	ck_assert_uint_eq(lc_store_hits_count(h), 2);
+	ck_assert_int_eq(lc_store_hits_has_more(h), 1);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h, 0)->message.id), 1004);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h, 1)->message.id), 1003);
+	ck_assert_str_eq(lc_store_hits_get(h, 1)->message.chat_id, "small");
+	memcpy(before, lc_store_hits_get(h, 1)->message.id, LC_STORE_ID_LEN);
+	ck_assert_int_eq(lc_store_search(s, "piz", "small", before, 0, &h2), 0);
+	ck_assert_uint_eq(lc_store_hits_count(h2), 1);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h2, 0)->message.id), 1001);
+	lc_store_hits_free(h);
+	lc_store_hits_free(h2);
+	ck_assert_uint_eq(search_count(s, "pizza", "small"), 3);
+	ck_assert_uint_eq(search_count(s, "pizza", "big"), 50);
+	ck_assert_uint_eq(search_count(s, "match", "small"), 1);
+	lc_store_close(s);
+}
+END_TEST
+
 START_TEST(store_search_snippet_long)
 {
 	lc_store *s = open_store(NULL);
@@ -1425,6 +1460,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
 	tcase_add_test(t, store_search_prefix_and_filters);
+	tcase_add_test(t, store_search_small_chat);
 	tcase_add_test(t, store_search_snippet_long);
 	tcase_add_test(t, store_corrupt_records);
 	tcase_add_test(t, store_corrupt_sealed);
