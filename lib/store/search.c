@@ -109,6 +109,11 @@ struct search {
 	size_t limit;
 	const char *name;
 	uint32_t name_num;
+	/* The other query words' lists, to reject a candidate before it is
+	 * read: a matching message is posted under each of them. */
+	MDB_cursor *chk[QWORDS];
+	uint8_t chk_key[QWORDS][TERM_MAX + 1];
+	size_t chk_len[QWORDS], nchk;
 };
 
 /* Check one posting; appends a hit when the message matches. */
@@ -122,6 +127,16 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	lc_posting_key(key, post);
 	if (S->has_chat && lc_get_be32(key) != S->chat)
 		return 0;
+	for (size_t j = 0; j < S->nchk; j++) {
+		MDB_val k = { S->chk_len[j], S->chk_key[j] };
+		MDB_val v = { POSTING_LEN, (void *)post };
+		int rc = mdb_cursor_get(S->chk[j], &k, &v, MDB_GET_BOTH);
+
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		if (rc != 0)
+			return lc_store_err(rc);
+	}
 	memset(h, 0, sizeof *h);
 	rv = lc_load_by_key(S->s, S->txn, key, S->hits->arena, &S->name,
 			    &S->name_num, &h->message);
@@ -374,6 +389,28 @@ static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 	return rv;
 }
 
+/* A cursor on the list of each query word other than the driving one
+ * (not for 2-character words of a plain store, which have no list). */
+static int open_checks(struct search *S, size_t best)
+{
+	for (size_t i = 0; i < S->q->n; i++) {
+		size_t ncp = S->q->ncp[i], tl;
+		int rc;
+
+		if (i == best || (ncp == 2 && !S->s->sealed))
+			continue;
+		tl = ncp <= 3 ? S->q->len[i]
+			      : lc_utf8_prefix(S->q->w[i], S->q->len[i], 3);
+		S->chk_len[S->nchk] = lc_term_key(S->s, S->q->w[i], tl,
+						  S->chk_key[S->nchk]);
+		rc = mdb_cursor_open(S->txn, S->s->db_post, &S->chk[S->nchk]);
+		if (rc != 0)
+			return lc_store_err(rc);
+		S->nchk++;
+	}
+	return 0;
+}
+
 static int run(struct search *S, const char *chat_id, size_t clen,
 	       const uint8_t *before_id)
 {
@@ -403,8 +440,13 @@ static int run(struct search *S, const char *chat_id, size_t clen,
 	for (size_t i = 1; i < S->q->n; i++)
 		if (S->q->ncp[i] > S->q->ncp[best])
 			best = i;
-	return walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
-		    before_id ? after : NULL);
+	rv = open_checks(S, best);
+	if (rv == 0)
+		rv = walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
+			  before_id ? after : NULL);
+	for (size_t j = 0; j < S->nchk; j++)
+		mdb_cursor_close(S->chk[j]);
+	return rv;
 }
 
 int lc_store_search(lc_store *s, const char *query, const char *chat_id,

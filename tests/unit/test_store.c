@@ -829,6 +829,9 @@ START_TEST(store_sealed_no_plaintext)
 	ck_assert_uint_eq(search_count(s, "zebra", NULL), 50);
 	ck_assert_uint_eq(search_count(s, "QUOKKA1", NULL), 11);
 	ck_assert_uint_eq(search_count(s, "xy", NULL), 50);
+	ck_assert_uint_eq(search_count(s, "xy quokka1", NULL), 11);
+	ck_assert_uint_eq(search_count(s, "zebrafish q", NULL), 0);
+	ck_assert_uint_eq(search_count(s, "quokka12 zeb", NULL), 1);
 	lc_store_close(s);
 	snprintf(path, sizeof path, "%s/data.mdb", tmpdir);
 	ck_assert_int_eq(file_contains(path, "zebrafish"), 0);
