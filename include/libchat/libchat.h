@@ -12,5 +12,6 @@
 #include <libchat/error.h>
 #include <libchat/frame.h>
 #include <libchat/receipts.h>
+#include <libchat/store.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
