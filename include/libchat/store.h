@@ -188,8 +188,9 @@ LC_API int lc_store_is_sealed(const lc_store *store);
 /** Message flag: incoming, but already read when stored (does not raise
  *  the chat's unread count). */
 #define LC_STORE_MSG_READ 0x2u
-/** Message flag, output only: the record did not decode; only @c id,
- *  @c chat_id and @c time_ms are valid, everything else is empty. */
+/** Message flag, output only: the record did not decode; only @c chat_id
+ *  and @c time_ms are valid (and @c id in lc_store_outbox_list()), the
+ *  strings are empty and the rest is zero. */
 #define LC_STORE_MSG_CORRUPT 0x80000000u
 /** The flags a caller may set. */
 #define LC_STORE_MSG_FLAGS_MASK 0xffffu
