@@ -69,6 +69,9 @@ extern "C" {
 #define LC_STORE_QUERY_MAX 256
 /** The longest snippet of a search hit, in bytes (without the NUL). */
 #define LC_STORE_SNIPPET_MAX 160
+/** The latest message time accepted, in ms since the epoch (2^48 - 1,
+ *  in the year 10889). */
+#define LC_STORE_TIME_MAX 0xffffffffffffull
 /** The schema version this library writes (doc/store.md). */
 #define LC_STORE_SCHEMA_VERSION 1
 
@@ -209,7 +212,8 @@ typedef struct lc_store_message {
 	const char *sender_id; /**< UTF-8 user id, 0..::LC_STORE_NAME_MAX bytes
 				    (NULL reads as "") */
 	uint32_t sender_device; /**< sender's device id (0 when unknown) */
-	uint64_t time_ms;      /**< sort time: orders the chat's messages */
+	uint64_t time_ms;      /**< sort time: orders the chat's messages;
+				    at most ::LC_STORE_TIME_MAX */
 	uint32_t flags;        /**< ::LC_STORE_MSG_OUTGOING, ... */
 	uint32_t state;        /**< aggregate receipt state; its values belong
 				    to lc_receipt_* (the store keeps it) */
@@ -240,8 +244,10 @@ typedef struct lc_store_message {
  *   - ::LC_ERR_EXISTS: the id is stored already (nothing written);
  *   - ::LC_ERR_INVALID_ARG: NULL pointers, an empty, too long or
  *     non-UTF-8 chat id or sender id, a text that is too long or not
- *     UTF-8, data too long, unknown flags;
- *   - ::LC_ERR_STORE_FULL, ::LC_ERR_STORE_CORRUPT (of the chat record),
+ *     UTF-8, data too long, unknown flags, a time above
+ *     ::LC_STORE_TIME_MAX;
+ *   - ::LC_ERR_STORE_FULL (also: 2^24 - 1 chats or 2^32 - 1 messages
+ *     were created), ::LC_ERR_STORE_CORRUPT (of the chat record),
  *     ::LC_ERR_IO, ::LC_ERR_NOMEM.
  */
 LC_API int lc_store_message_put(lc_store *store, const lc_store_message *msg,

@@ -63,6 +63,22 @@ int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
 	return -1;
 }
 
+int lc_store_utf8_ok(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	/* Most text is ASCII: skip it eight bytes at a time. */
+	while (n - i >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+		i += 8;
+	}
+	return lc_utf8_valid(s + i, n - i);
+}
+
 int lc_store_name_ok(const char *s, size_t *len)
 {
 	size_t n;

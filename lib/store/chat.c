@@ -1,6 +1,6 @@
 /* Chat records: the name -> number index, the chat record (activity,
  * unread count, read mark, retention, message count) and the activity
- * index (~time | chat) that orders the chat list. */
+ * index (~time | chat -> the same record) that orders the chat list. */
 #include <string.h>
 
 #include "store_int.h"
@@ -33,48 +33,56 @@ int lc_chat_get(lc_store *s, MDB_txn *txn, uint32_t num, chatrec *c)
 	return lc_chatrec_decode(v.mv_data, v.mv_size, c);
 }
 
-int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c)
-{
-	uint8_t kb[4], buf[CHATREC_MAX];
-	MDB_val k = { 4, kb }, v = { 0, buf };
-
-	lc_be32(kb, num);
-	v.mv_size = lc_chatrec_encode(c, buf);
-	return lc_store_err(mdb_put(txn, s->db_chat, &k, &v, 0));
-}
-
 static void act_key(uint8_t out[12], uint64_t t, uint32_t num)
 {
 	lc_be64(out, ~t);
 	lc_be32(out + 8, num);
 }
 
+/* The record is written twice: by number, and as the value of its entry
+ * in the activity index, so listing chats reads no other record. */
+int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c)
+{
+	uint8_t kb[12], buf[CHATREC_MAX];
+	MDB_val k = { 4, kb }, v = { 0, buf };
+	int rv;
+
+	lc_be32(kb, num);
+	v.mv_size = lc_chatrec_encode(c, buf);
+	rv = lc_store_err(mdb_put(txn, s->db_chat, &k, &v, 0));
+	if (rv != 0)
+		return rv;
+	act_key(kb, c->activity, num);
+	k.mv_size = 12;
+	return lc_store_err(mdb_put(txn, s->db_act, &k, &v, 0));
+}
+
 int lc_chat_set_activity(lc_store *s, MDB_txn *txn, uint32_t num,
 			 chatrec *c, uint64_t t)
 {
 	uint8_t kb[12];
-	MDB_val k = { 12, kb }, v = { 0, "" };
+	MDB_val k = { 12, kb };
 	int rc;
 
+	/* The new entry is written by lc_chat_put(). */
 	act_key(kb, c->activity, num);
 	rc = mdb_del(txn, s->db_act, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return lc_store_err(rc);
 	c->activity = t;
-	act_key(kb, t, num);
-	return lc_store_err(mdb_put(txn, s->db_act, &k, &v, 0));
+	return 0;
 }
 
 int lc_chat_ensure(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 		   uint32_t *num, chatrec *c)
 {
 	MDB_val k = { len, (void *)name }, v;
-	uint8_t nb[4], ak[12];
+	uint8_t nb[4];
 	int rv = lc_chat_lookup(s, txn, name, len, num);
 
 	if (rv != LC_ERR_NOT_FOUND)
 		return rv == 0 ? lc_chat_get(s, txn, *num, c) : rv;
-	if (s->next_chatnum == UINT32_MAX)
+	if (s->next_chatnum > CHATNUM_MAX)
 		return LC_ERR_STORE_FULL;
 	*num = s->next_chatnum++;
 	s->counters_dirty = 1;
@@ -85,13 +93,6 @@ int lc_chat_ensure(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 	v.mv_size = 4;
 	v.mv_data = nb;
 	if ((rv = lc_store_err(mdb_put(txn, s->db_chatname, &k, &v, 0))) != 0)
-		return rv;
-	act_key(ak, 0, *num);
-	k.mv_size = 12;
-	k.mv_data = ak;
-	v.mv_size = 0;
-	v.mv_data = "";
-	if ((rv = lc_store_err(mdb_put(txn, s->db_act, &k, &v, 0))) != 0)
 		return rv;
 	return lc_chat_put(s, txn, *num, c);
 }

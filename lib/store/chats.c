@@ -3,12 +3,15 @@
 
 #include "result.h"
 
+/* Fill one entry from chat num's record (read from the activity index, or
+ * looked up when rec is NULL). */
 static int fill_chat(lc_store *s, MDB_txn *txn, MDB_cursor *mc, uint32_t num,
-		     lc_arena *a, lc_store_chat *out)
+		     const MDB_val *rec, lc_arena *a, lc_store_chat *out)
 {
 	chatrec c;
 	MDB_val k, v;
-	int rv = lc_chat_get(s, txn, num, &c);
+	int rv = rec ? lc_chatrec_decode(rec->mv_data, rec->mv_size, &c)
+		     : lc_chat_get(s, txn, num, &c);
 
 	if (rv != 0)
 		return rv;
@@ -58,7 +61,7 @@ static int list_walk(lc_store *s, MDB_txn *txn, size_t offset,
 			break;
 		}
 		rv = fill_chat(s, txn, mc, lc_get_be32((uint8_t *)k.mv_data + 8),
-			       p->arena, &p->items[p->count]);
+			       &v, p->arena, &p->items[p->count]);
 		if (rv != 0)
 			break;
 		p->count++;
@@ -120,7 +123,7 @@ int lc_store_chat_get(lc_store *s, const char *chat_id, lc_store_chats **out)
 	if (rv == 0)
 		rv = lc_store_err(mdb_cursor_open(txn, s->db_msg, &mc));
 	if (rv == 0)
-		rv = fill_chat(s, txn, mc, num, p->arena, &p->items[0]);
+		rv = fill_chat(s, txn, mc, num, NULL, p->arena, &p->items[0]);
 	if (mc)
 		mdb_cursor_close(mc);
 	mdb_txn_abort(txn);

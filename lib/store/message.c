@@ -36,11 +36,12 @@ static int valid(const lc_store_message *m, size_t *clen, size_t *slen)
 	if (m->sender_id && !lc_store_name_ok(m->sender_id, slen))
 		return 0;
 	if ((m->flags & ~LC_STORE_MSG_FLAGS_MASK) != 0 ||
+	    m->time_ms > LC_STORE_TIME_MAX ||
 	    m->text_len > LC_STORE_TEXT_MAX || m->data_len > LC_STORE_DATA_MAX ||
 	    (m->text_len && m->text == NULL) || (m->data_len && !m->data))
 		return 0;
 	return m->text_len == 0 ||
-	       lc_utf8_valid((const uint8_t *)m->text, m->text_len);
+	       lc_store_utf8_ok((const uint8_t *)m->text, m->text_len);
 }
 
 /* Encode (and seal) the record of m into an MDB_val; *owned is set when

@@ -87,7 +87,7 @@ int lc_msgrec_decode(const uint8_t *p, size_t n, msgrec *m)
 		return LC_ERR_STORE_CORRUPT;
 	if (pos != n || !lc_utf8_valid((const uint8_t *)m->sender,
 				       m->sender_len) ||
-	    !lc_utf8_valid((const uint8_t *)m->text, m->text_len) ||
+	    !lc_store_utf8_ok((const uint8_t *)m->text, m->text_len) ||
 	    memchr(m->sender, 0, m->sender_len) != NULL)
 		return LC_ERR_STORE_CORRUPT;
 	return 0;

@@ -104,10 +104,16 @@ struct search {
 	const struct query *q;
 	int has_chat;
 	uint32_t chat;
+	uint64_t chat_count;
 	lc_store_hits *hits;
 	size_t limit;
 	const char *name;
 	uint32_t name_num;
+	/* The other query words' lists, to reject a candidate before it is
+	 * read: a matching message is posted under each of them. */
+	MDB_cursor *chk[QWORDS];
+	uint8_t chk_key[QWORDS][TERM_MAX + 1];
+	size_t chk_len[QWORDS], nchk;
 };
 
 /* Check one posting; appends a hit when the message matches. */
@@ -118,11 +124,19 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	struct match m = { S->q, 0, 0, 0, 0 };
 	int rv;
 
-	memcpy(key, post + 8, 4);
-	memcpy(key + 4, post, 8);
-	memcpy(key + 12, post + 12, 4);
+	lc_posting_key(key, post);
 	if (S->has_chat && lc_get_be32(key) != S->chat)
 		return 0;
+	for (size_t j = 0; j < S->nchk; j++) {
+		MDB_val k = { S->chk_len[j], S->chk_key[j] };
+		MDB_val v = { POSTING_LEN, (void *)post };
+		int rc = mdb_cursor_get(S->chk[j], &k, &v, MDB_GET_BOTH);
+
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		if (rc != 0)
+			return lc_store_err(rc);
+	}
 	memset(h, 0, sizeof *h);
 	rv = lc_load_by_key(S->s, S->txn, key, S->hits->arena, &S->name,
 			    &S->name_num, &h->message);
@@ -293,6 +307,61 @@ static int add_src(struct search *S, const uint8_t *tk, size_t tlen,
 	return position(&a->v[a->n - 1], tk, tlen, a->after);
 }
 
+/* Search one chat by reading its messages newest first: cheaper than a
+ * long posting list when the chat is small. */
+static int chat_walk(struct search *S, const uint8_t *after)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t key[MSGKEY_LEN], post[POSTING_LEN];
+	int rc = mdb_cursor_open(S->txn, S->s->db_msg, &c), rv = 0;
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (after) {
+		lc_posting_key(key, after);
+		k.mv_size = MSGKEY_LEN;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV)
+			     : mdb_cursor_get(c, &k, &v, MDB_LAST);
+		rv = rc == 0 || rc == MDB_NOTFOUND ? 0 : lc_store_err(rc);
+	} else {
+		rv = lc_chat_edge(c, S->chat, 1, &k, &v);
+		rc = rv == 0 ? 0 : MDB_NOTFOUND;
+		rv = rv == LC_ERR_NOT_FOUND ? 0 : rv;
+	}
+	for (; rv == 0 && rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != MSGKEY_LEN ||
+		    lc_get_be32(k.mv_data) != S->chat)
+			break;
+		if (S->hits->count == S->limit) {
+			S->hits->has_more = 1;
+			break;
+		}
+		lc_posting(post, k.mv_data);
+		rv = candidate(S, post);
+	}
+	mdb_cursor_close(c);
+	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		rv = lc_store_err(rc);
+	return rv;
+}
+
+/* How many postings the lists hold (LMDB counts duplicates cheaply). */
+static uint64_t postings(const struct src *src, size_t n)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t cnt;
+
+		if (src[i].cur && mdb_cursor_count(src[i].c, &cnt) == 0)
+			total += cnt;
+	}
+	return total;
+}
+
 static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 		const uint8_t *after)
 {
@@ -308,7 +377,11 @@ static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 		tlen = lc_term_key(S->s, w, tlen, tk);
 		rv = add_src(S, tk, tlen, &a);
 	}
-	if (rv == 0)
+	/* Reading a chat costs a few times more per message than a posting:
+	 * walk the chat when its messages are much fewer. */
+	if (rv == 0 && S->has_chat && S->chat_count * 4 < postings(a.v, a.n))
+		rv = chat_walk(S, after);
+	else if (rv == 0)
 		rv = merge(S, a.v, a.n);
 	for (size_t i = 0; i < a.n; i++)
 		mdb_cursor_close(a.v[i].c);
@@ -316,20 +389,46 @@ static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 	return rv;
 }
 
+/* A cursor on the list of each query word other than the driving one
+ * (not for 2-character words of a plain store, which have no list). */
+static int open_checks(struct search *S, size_t best)
+{
+	for (size_t i = 0; i < S->q->n; i++) {
+		size_t ncp = S->q->ncp[i], tl;
+		int rc;
+
+		if (i == best || (ncp == 2 && !S->s->sealed))
+			continue;
+		tl = ncp <= 3 ? S->q->len[i]
+			      : lc_utf8_prefix(S->q->w[i], S->q->len[i], 3);
+		S->chk_len[S->nchk] = lc_term_key(S->s, S->q->w[i], tl,
+						  S->chk_key[S->nchk]);
+		rc = mdb_cursor_open(S->txn, S->s->db_post, &S->chk[S->nchk]);
+		if (rc != 0)
+			return lc_store_err(rc);
+		S->nchk++;
+	}
+	return 0;
+}
+
 static int run(struct search *S, const char *chat_id, size_t clen,
 	       const uint8_t *before_id)
 {
 	uint8_t after[POSTING_LEN];
 	size_t best = 0;
+	chatrec c;
 	int rv;
 
 	if (chat_id) {
 		rv = lc_chat_lookup(S->s, S->txn, chat_id, clen, &S->chat);
 		if (rv == LC_ERR_NOT_FOUND && before_id == NULL)
 			return 0;
+		if (rv == 0)
+			rv = lc_chat_get(S->s, S->txn, S->chat, &c);
 		if (rv != 0)
 			return rv;
 		S->has_chat = 1;
+		S->chat_count = c.count;
 	}
 	if (before_id) {
 		uint8_t key[MSGKEY_LEN];
@@ -341,8 +440,13 @@ static int run(struct search *S, const char *chat_id, size_t clen,
 	for (size_t i = 1; i < S->q->n; i++)
 		if (S->q->ncp[i] > S->q->ncp[best])
 			best = i;
-	return walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
-		    before_id ? after : NULL);
+	rv = open_checks(S, best);
+	if (rv == 0)
+		rv = walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
+			  before_id ? after : NULL);
+	for (size_t j = 0; j < S->nchk; j++)
+		mdb_cursor_close(S->chk[j]);
+	return rv;
 }
 
 int lc_store_search(lc_store *s, const char *query, const char *chat_id,

@@ -17,7 +17,8 @@
 
 /* Key sizes. */
 #define MSGKEY_LEN 16   /* chatnum 4 | time 8 | msgnum 4 */
-#define POSTING_LEN 16  /* ~time 8 | chatnum 4 | msgnum 4 */
+#define POSTING_LEN 13  /* time 6 | chatnum 3 | msgnum 4 */
+#define CHATNUM_MAX 0xffffffu
 #define TERM_MAX 64     /* bytes of a folded word kept for indexing */
 #define TERM_HASH_LEN 16
 
@@ -80,6 +81,8 @@ size_t lc_varint_put(uint8_t *p, uint64_t v);
 int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
 int lc_store_name_ok(const char *s, size_t *len);
 int lc_utf8_valid(const uint8_t *s, size_t n);
+/* lc_utf8_valid with an ASCII fast path. */
+int lc_store_utf8_ok(const uint8_t *s, size_t n);
 
 /* seal.c */
 int lc_seal(lc_store *s, uint8_t ver, const uint8_t *ad, size_t ad_len,
@@ -203,6 +206,7 @@ size_t lc_utf8_prefix(const uint8_t *s, size_t n, size_t k);
 size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
 		   uint8_t out[TERM_MAX + 1]);
 void lc_posting(uint8_t out[POSTING_LEN], const uint8_t key[MSGKEY_LEN]);
+void lc_posting_key(uint8_t key[MSGKEY_LEN], const uint8_t post[POSTING_LEN]);
 int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 		     const char *text, size_t len, int add);
 /* Write the postings deferred while s->deferring was set. */

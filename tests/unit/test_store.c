@@ -208,6 +208,23 @@ START_TEST(store_invalid_args)
 	m.flags = LC_STORE_MSG_CORRUPT;
 	ck_assert_int_eq(lc_store_message_put(s, &m, 0), LC_ERR_INVALID_ARG);
 	ck_assert_int_eq(lc_store_message_put(s, NULL, 0), LC_ERR_INVALID_ARG);
+	m = msg(1, "c", LC_STORE_TIME_MAX + 1, "late");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), LC_ERR_INVALID_ARG);
+	m = msg(1, "c", LC_STORE_TIME_MAX, "latest");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), 0);
+	m = msg(2, "c", 0, "earliest");
+	ck_assert_int_eq(lc_store_message_put(s, &m, 0), 0);
+	{
+		lc_store_hits *h = NULL;
+
+		ck_assert_int_eq(lc_store_search(s, "lat", "c", NULL, 0, &h), 0);
+		ck_assert_uint_eq(lc_store_hits_count(h), 1);
+		ck_assert_uint_eq(lc_store_hits_get(h, 0)->message.time_ms,
+				  LC_STORE_TIME_MAX);
+		lc_store_hits_free(h);
+		ck_assert_uint_eq(search_count(s, "earliest", NULL), 1);
+	}
+	m = msg(3, "c", 1, "x");
 	ck_assert_int_eq(lc_store_message_put(s, &m, 0x10), LC_ERR_INVALID_ARG);
 	/* One bad message in a batch: nothing is written. */
 	two[0] = msg(1, "c", 1, "ok");
@@ -812,6 +829,9 @@ START_TEST(store_sealed_no_plaintext)
 	ck_assert_uint_eq(search_count(s, "zebra", NULL), 50);
 	ck_assert_uint_eq(search_count(s, "QUOKKA1", NULL), 11);
 	ck_assert_uint_eq(search_count(s, "xy", NULL), 50);
+	ck_assert_uint_eq(search_count(s, "xy quokka1", NULL), 11);
+	ck_assert_uint_eq(search_count(s, "zebrafish q", NULL), 0);
+	ck_assert_uint_eq(search_count(s, "quokka12 zeb", NULL), 1);
 	lc_store_close(s);
 	snprintf(path, sizeof path, "%s/data.mdb", tmpdir);
 	ck_assert_int_eq(file_contains(path, "zebrafish"), 0);
@@ -970,6 +990,41 @@ START_TEST(store_search_prefix_and_filters)
 }
 END_TEST
 
+/* A small chat in a store where the word is common: the chat is read
+ * instead of the posting list; results must be the same. */
+START_TEST(store_search_small_chat)
+{
+	lc_store *s = open_store(NULL);
+	lc_store_message b[200];
+	lc_store_hits *h = NULL, *h2 = NULL;
+	uint8_t before[LC_STORE_ID_LEN];
+
+	for (unsigned i = 0; i < 200; i++)
+		b[i] = msg(i, "big", 1000 + i, "pizza everywhere");
+	ck_assert_int_eq(lc_store_messages_put(s, b, 200, 0, NULL), 200);
+	put(s, 1001, "small", 500, "pizza one", 0);
+	put(s, 1002, "small", 1500, "no match here", 0);
+	put(s, 1003, "small", 2500, "more pizzas", 0);
+	put(s, 1004, "small", 3500, "pizza three", 0);
+	ck_assert_int_eq(lc_store_search(s, "piz", "small", NULL, 2, &h), 0);
+	ck_assert_uint_eq(lc_store_hits_count(h), 2);
+	ck_assert_int_eq(lc_store_hits_has_more(h), 1);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h, 0)->message.id), 1004);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h, 1)->message.id), 1003);
+	ck_assert_str_eq(lc_store_hits_get(h, 1)->message.chat_id, "small");
+	memcpy(before, lc_store_hits_get(h, 1)->message.id, LC_STORE_ID_LEN);
+	ck_assert_int_eq(lc_store_search(s, "piz", "small", before, 0, &h2), 0);
+	ck_assert_uint_eq(lc_store_hits_count(h2), 1);
+	ck_assert_uint_eq(id_num(lc_store_hits_get(h2, 0)->message.id), 1001);
+	lc_store_hits_free(h);
+	lc_store_hits_free(h2);
+	ck_assert_uint_eq(search_count(s, "pizza", "small"), 3);
+	ck_assert_uint_eq(search_count(s, "pizza", "big"), 50);
+	ck_assert_uint_eq(search_count(s, "match", "small"), 1);
+	lc_store_close(s);
+}
+END_TEST
+
 START_TEST(store_search_snippet_long)
 {
 	lc_store *s = open_store(NULL);
@@ -1044,6 +1099,16 @@ START_TEST(store_corrupt_records)
 	memset(key, 0, 4);
 	key[3] = 1;
 	raw_put("chat", key, 4, badchat, sizeof badchat);
+	{
+		/* Its copy in the activity index: ~20 | chat 1. */
+		uint8_t ak[12];
+
+		memset(ak, 0xff, 8);
+		ak[7] = (uint8_t)~20;
+		memset(ak + 8, 0, 4);
+		ak[11] = 1;
+		raw_put("activity", ak, 12, badchat, sizeof badchat);
+	}
 	s = open_store(NULL);
 	ck_assert_int_eq(lc_store_chats_list(s, 0, 0, &c), LC_ERR_STORE_CORRUPT);
 	ck_assert_int_eq(put(s, 3, "c", 30, "x", 0), LC_ERR_STORE_CORRUPT);
@@ -1398,6 +1463,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
 	tcase_add_test(t, store_search_prefix_and_filters);
+	tcase_add_test(t, store_search_small_chat);
 	tcase_add_test(t, store_search_snippet_long);
 	tcase_add_test(t, store_corrupt_records);
 	tcase_add_test(t, store_corrupt_sealed);
