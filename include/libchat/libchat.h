@@ -12,6 +12,7 @@
 #include <libchat/error.h>
 #include <libchat/frame.h>
 #include <libchat/noise.h>
+#include <libchat/receipts.h>
 #include <libchat/store.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
