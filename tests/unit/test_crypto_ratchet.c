@@ -260,6 +260,12 @@ START_TEST(ratchet_truncated_and_foreign)
 			 LC_ERR_BUFFER_TOO_SMALL);
 	ck_assert_int_eq(lc_ratchet_encrypt(p.a, NULL, 3, m, n, &ptn),
 			 LC_ERR_INVALID_ARG);
+	/* A low-order ratchet key (here the all-zero point) is refused. */
+	m[0] = (uint8_t)((LC_CRYPTO_VERSION << 4) | LC_MSG_RATCHET);
+	memset(m + 1, 0, 32);
+	ck_assert_int_eq(open_check(p.b, m, n, "abc", 3), LC_ERR_BAD_KEY);
+	m[1] = 1;   /* the identity point, order 1 */
+	ck_assert_int_eq(open_check(p.b, m, n, "abc", 3), LC_ERR_BAD_KEY);
 	free(m);
 	/* An empty plaintext works. */
 	m = seal(p.a, NULL, 0, &n);
