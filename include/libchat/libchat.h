@@ -14,5 +14,6 @@
 #include <libchat/noise.h>
 #include <libchat/receipts.h>
 #include <libchat/store.h>
+#include <libchat/crypto.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
