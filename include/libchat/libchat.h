@@ -11,5 +11,6 @@
 #include <libchat/common.h>
 #include <libchat/error.h>
 #include <libchat/frame.h>
+#include <libchat/crypto.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
