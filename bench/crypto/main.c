@@ -273,7 +273,7 @@ static void print_size(const char *name, long *sizes)
 			printf("  %.2fx", (double)sizes[0] / (double)sizes[l]);
 		printf(" ");
 	}
-	printf("  (%s)\n", HAVE_OURS ? "ours/peer; lower is smaller" :
+	printf("  (%s)\n", HAVE_OURS ? "ours/peer; below 1 libchat stores less" :
 		"libchat column: lib/crypto not built");
 }
 
