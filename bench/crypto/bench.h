@@ -61,6 +61,8 @@ typedef struct bench_lib {
 
 extern const bench_lib bench_signal;
 extern const bench_lib bench_olm;
+/* The AEAD alone: only establish and send. */
+extern const bench_lib bench_raw;
 #ifdef BENCH_HAVE_LIBCHAT
 extern const bench_lib bench_libchat;
 #endif

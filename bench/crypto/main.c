@@ -114,103 +114,76 @@ static int run_op(const bench_lib *L, void *ctx, int row)
 	}
 }
 
-/* Operations per second of @p row, over at least min_time seconds; batches
- * grow until one takes 10 ms so reading the clock costs nothing. */
-static double measure(const bench_lib *L, void *ctx, int row)
+/* One participant of a measurement: a library and what it has run. */
+typedef struct slot {
+	const bench_lib *lib;
+	void *ctx;
+	double t, t2;          /* seconds timed (set-up: initiator, responder) */
+	unsigned long n;       /* operations run */
+	unsigned long batch;   /* operations per slice, grown to SLICE */
+} slot;
+
+/* Each library runs in turn for about SLICE seconds until every one has
+ * run for min_time, so load from elsewhere on the machine falls on all of
+ * them alike. Batches grow until one lasts a slice, so reading the clock
+ * costs nothing. */
+#define SLICE 0.02
+
+static void run_slice(slot *s, int row)
 {
-	double total = 0;
-	unsigned long iters = 0, batch = 1;
+	double t0, t1;
 
-	if (run_op(L, ctx, row) < 0) /* warm-up */
-		die(L->name, row_names[row]);
-	while (total < min_time) {
-		double t0 = bench_now(), t1;
-
-		for (unsigned long i = 0; i < batch; i++)
-			if (run_op(L, ctx, row) < 0)
-				die(L->name, row_names[row]);
-		t1 = bench_now();
-		total += t1 - t0;
-		iters += batch;
-		if (t1 - t0 < 0.01)
-			batch *= 2;
+	if (row == ROW_SETUP_INIT) {
+		/* Both set-up rows come from the same handshakes, which time
+		 * their own halves; untimed work (new one-time keys) is
+		 * outside. */
+		t0 = bench_now();
+		do {
+			if (s->lib->setup(s->ctx, pt100, sizeof pt100, &s->t,
+				&s->t2) < 0)
+				die(s->lib->name, "session set-up");
+			s->n++;
+		} while (bench_now() - t0 < SLICE);
+		return;
 	}
-	return (double)iters / total;
+	t0 = bench_now();
+	for (unsigned long i = 0; i < s->batch; i++)
+		if (run_op(s->lib, s->ctx, row) < 0)
+			die(s->lib->name, row_names[row]);
+	t1 = bench_now();
+	s->t += t1 - t0;
+	s->n += s->batch;
+	if (t1 - t0 < SLICE)
+		s->batch *= 2;
 }
 
-/* Set-up: both sides' rates from the same handshakes. */
-static void measure_setup(const bench_lib *L, void *ctx, double *init,
-	double *resp)
+static int slot_done(const slot *s, int row)
 {
-	double ti = 0, tr = 0;
-	unsigned long n = 0;
-
-	if (L->setup(ctx, pt100, sizeof pt100, &ti, &tr) < 0)
-		die(L->name, "session set-up");
-	ti = tr = 0;
-	while (ti < min_time || tr < min_time) {
-		if (L->setup(ctx, pt100, sizeof pt100, &ti, &tr) < 0)
-			die(L->name, "session set-up");
-		n++;
-	}
-	*init = (double)n / ti;
-	*resp = (double)n / tr;
+	return s->t >= min_time && (row != ROW_SETUP_INIT || s->t2 >= min_time);
 }
 
-/* The physical limit: libsodium's AEAD alone, same plaintexts, fresh nonce
- * per message, decrypt checked. */
-typedef struct raw_aead {
-	const char *name;
-	size_t npub;
-	int (*enc)(unsigned char *, unsigned long long *, const unsigned char *,
-		unsigned long long, const unsigned char *, unsigned long long,
-		const unsigned char *, const unsigned char *,
-		const unsigned char *);
-	int (*dec)(unsigned char *, unsigned long long *, unsigned char *,
-		const unsigned char *, unsigned long long, const unsigned char *,
-		unsigned long long, const unsigned char *,
-		const unsigned char *);
-} raw_aead;
-
-static const raw_aead raw_algs[] = {
-	{ "chacha20poly1305-ietf", crypto_aead_chacha20poly1305_IETF_NPUBBYTES,
-	  crypto_aead_chacha20poly1305_ietf_encrypt,
-	  crypto_aead_chacha20poly1305_ietf_decrypt },
-	{ "xchacha20poly1305-ietf", crypto_aead_xchacha20poly1305_IETF_NPUBBYTES,
-	  crypto_aead_xchacha20poly1305_ietf_encrypt,
-	  crypto_aead_xchacha20poly1305_ietf_decrypt },
-};
-#ifndef BENCH_RAW_AEAD
-#define BENCH_RAW_AEAD 0
-#endif
-static const raw_aead *raw = &raw_algs[BENCH_RAW_AEAD];
-
-static double measure_raw(const uint8_t *pt, size_t len)
+/* Measure @p row for the @p n slots, starting with slot @p first. */
+static void measure_row(slot *slots, size_t n, size_t first, int row)
 {
-	static uint8_t key[32], nonce[24], ct[BENCH_MAX_PLAINTEXT + 16],
-		out[BENCH_MAX_PLAINTEXT];
-	double total = 0;
-	unsigned long iters = 0, batch = 1;
-	unsigned long long n;
+	int done;
 
-	randombytes_buf(key, sizeof key);
-	while (total < min_time) {
-		double t0 = bench_now(), t1;
+	for (size_t i = 0; i < n; i++) {
+		slots[i].t = slots[i].t2 = 0;
+		slots[i].n = 0;
+		slots[i].batch = 1;
+		if (row != ROW_SETUP_INIT && run_op(slots[i].lib, slots[i].ctx,
+			row) < 0) /* warm-up, and a check */
+			die(slots[i].lib->name, row_names[row]);
+	}
+	do {
+		done = 1;
+		for (size_t k = 0; k < n; k++) {
+			slot *s = &slots[(first + k) % n];
 
-		for (unsigned long i = 0; i < batch; i++) {
-			sodium_increment(nonce, raw->npub);
-			raw->enc(ct, &n, pt, len, NULL, 0, NULL, nonce, key);
-			if (raw->dec(out, &n, NULL, ct, n, NULL, 0, nonce,
-				key) != 0 || n != len || memcmp(out, pt, len) != 0)
-				die("raw-aead", "decrypt");
+			run_slice(s, row);
+			done &= slot_done(s, row);
 		}
-		t1 = bench_now();
-		total += t1 - t0;
-		iters += batch;
-		if (t1 - t0 < 0.01)
-			batch *= 2;
-	}
-	return (double)iters / total;
+	} while (!done);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -229,34 +202,50 @@ static double median(const double *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static double res[ROW_COUNT][NLIBS][MAX_ROUNDS];
-static double raw_res[2][MAX_ROUNDS];
+/* Per row, per library (the last column is raw-aead), per round. */
+#define RAW NLIBS
+static double res[ROW_COUNT][NLIBS + 1][MAX_ROUNDS];
 
-static void print_row(int row, const double *raw_med)
+static int is_raw_row(int row)
 {
-	double ours = HAVE_OURS ? median(res[row][0], rounds) : 0;
+	return row == ROW_EST_100 || row == ROW_EST_1K;
+}
 
+/* Median over rounds of ours / column @p l, round by round: each round's
+ * figures were taken side by side, so their ratio is the steadiest. */
+static double ratio(int row, size_t l)
+{
+	double v[MAX_ROUNDS];
+
+	for (int r = 0; r < rounds; r++)
+		v[r] = res[row][0][r] / res[row][l][r];
+	return median(v, rounds);
+}
+
+static void print_row(int row)
+{
 	printf("%-19s", row_names[row]);
 	for (size_t l = 0; l < NLIBS; l++) {
-		double m = median(res[row][l], rounds);
-
-		printf("  %s %.0f op/s", libs[l]->name, m);
+		printf("  %s %.0f op/s", libs[l]->name,
+			median(res[row][l], rounds));
 		if (HAVE_OURS && l > 0)
-			printf("  %.2fx", ours / m);
+			printf("  %.2fx", ratio(row, l));
 		printf(" ");
 	}
-	if (raw_med != NULL) {
-		printf("  raw-aead %.0f op/s", *raw_med);
+	if (is_raw_row(row)) {
+		printf("  raw-aead %.0f op/s", median(res[row][RAW], rounds));
 		if (HAVE_OURS)
 			printf("  (%s at %.2f of raw)", libs[0]->name,
-				ours / *raw_med);
+				ratio(row, RAW));
 	}
 	if (!HAVE_OURS)
 		printf("  (libchat column: lib/crypto not built)");
 	printf("\n");
 	if (verbose) {
-		for (size_t l = 0; l < NLIBS; l++) {
-			printf("    %-10s", libs[l]->name);
+		for (size_t l = 0; l <= NLIBS; l++) {
+			if (l == RAW && !is_raw_row(row))
+				continue;
+			printf("    %-10s", l == RAW ? "raw-aead" : libs[l]->name);
 			for (int r = 0; r < rounds; r++)
 				printf(" %.0f", res[row][l][r]);
 			printf("\n");
@@ -299,20 +288,21 @@ static void print_header(void)
 		fclose(f);
 	}
 	uname(&u);
-	printf("bench-crypto: %s %s, %s; median of %d alternating rounds, "
-		">= %.2f s per measurement\n", u.sysname, u.machine, model,
-		rounds, min_time);
+	printf("bench-crypto: %s %s, %s; median of %d rounds, libraries "
+		"interleaved in %.0f ms slices, >= %.2f s each per row and "
+		"round\n", u.sysname, u.machine, model, rounds, SLICE * 1e3,
+		min_time);
 	for (size_t l = 0; l < NLIBS; l++)
 		printf("  %-10s %s\n", libs[l]->name, libs[l]->describe());
-	printf("  %-10s libsodium %s crypto_aead_%s, no ratchet\n", "raw-aead",
-		sodium_version_string(), raw->name);
+	printf("  %-10s %s\n", bench_raw.name, bench_raw.describe());
 	if (!HAVE_OURS)
 		printf("  libchat    not built: lib/crypto is missing, so there "
 			"is no libchat column and no ratio\n");
 	printf("  op = encrypt + decrypt + compare (setup: one side's "
 		"handshake work; ping-pong: one round trip, 2 DH ratchet "
 		"steps; group: one sender, one receiver decrypting)\n");
-	printf("  ratios are %s/peer\n\n", HAVE_OURS ? libs[0]->name : "ours");
+	printf("  ratios: %s/peer, median of the per-round ratios\n\n",
+		HAVE_OURS ? libs[0]->name : "ours");
 }
 
 static int parse_args(int argc, char **argv)
@@ -333,11 +323,18 @@ static int parse_args(int argc, char **argv)
 	return rounds >= 1 && rounds <= MAX_ROUNDS && min_time > 0 ? 0 : -1;
 }
 
+static void prepare(const bench_lib *L, void *ctx)
+{
+	if (L->establish(ctx) < 0)
+		die(L->name, "establish");
+	if (L->group_establish != NULL && L->group_establish(ctx) < 0)
+		die(L->name, "group establish");
+}
+
 int main(int argc, char **argv)
 {
-	void *ctx[NLIBS];
+	slot slots[NLIBS + 1];
 	long sess[NLIBS], group[NLIBS];
-	double raw_med[2];
 
 	if (parse_args(argc, argv) < 0) {
 		fprintf(stderr, "usage: %s [--rounds N<=%d] [--min-time S] "
@@ -349,58 +346,50 @@ int main(int argc, char **argv)
 	bench_plaintext(pt100, sizeof pt100, 100);
 	bench_plaintext(pt1k, sizeof pt1k, 1024);
 
-	for (size_t l = 0; l < NLIBS; l++) {
-		ctx[l] = libs[l]->create();
-		if (ctx[l] == NULL)
-			die(libs[l]->name, "create");
-		if (libs[l]->establish(ctx[l]) < 0)
-			die(libs[l]->name, "establish");
-		if (libs[l]->group_establish(ctx[l]) < 0)
-			die(libs[l]->name, "group establish");
-		sess[l] = libs[l]->session_size(ctx[l]);
-		group[l] = libs[l]->group_session_size(ctx[l]);
+	for (size_t l = 0; l <= NLIBS; l++) {
+		slots[l].lib = l == RAW ? &bench_raw : libs[l];
+		slots[l].ctx = slots[l].lib->create();
+		if (slots[l].ctx == NULL)
+			die(slots[l].lib->name, "create");
+		prepare(slots[l].lib, slots[l].ctx);
+		if (l < NLIBS) {
+			sess[l] = libs[l]->session_size(slots[l].ctx);
+			group[l] = libs[l]->group_session_size(slots[l].ctx);
+		}
 	}
 	print_header();
 	fflush(stdout);
 
-	/* Rounds alternate the libraries, and each round starts with a
-	 * different one, so drift in machine load spreads over all. */
+	/* Each round starts with a different library. */
 	for (int r = 0; r < rounds; r++) {
-		for (size_t k = 0; k < NLIBS; k++) {
-			size_t l = (k + (size_t)r) % NLIBS;
+		size_t first = (size_t)r % NLIBS;
 
-			measure_setup(libs[l], ctx[l], &res[ROW_SETUP_INIT][l][r],
-				&res[ROW_SETUP_RESP][l][r]);
-			/* Set-up replaced the session; make a fresh one. */
-			if (libs[l]->establish(ctx[l]) < 0)
-				die(libs[l]->name, "establish");
+		measure_row(slots, NLIBS, first, ROW_SETUP_INIT);
+		for (size_t l = 0; l < NLIBS; l++) {
+			res[ROW_SETUP_INIT][l][r] = (double)slots[l].n / slots[l].t;
+			res[ROW_SETUP_RESP][l][r] = (double)slots[l].n / slots[l].t2;
+			/* Set-up replaced the sessions; make fresh ones. */
+			prepare(libs[l], slots[l].ctx);
 		}
 		for (int row = ROW_EST_100; row < ROW_COUNT; row++) {
-			for (size_t k = 0; k < NLIBS; k++) {
-				size_t l = (k + (size_t)r) % NLIBS;
+			size_t n = is_raw_row(row) ? NLIBS + 1 : NLIBS;
 
-				res[row][l][r] = measure(libs[l], ctx[l], row);
-			}
-			if (row == ROW_EST_100)
-				raw_res[0][r] = measure_raw(pt100, sizeof pt100);
-			if (row == ROW_EST_1K)
-				raw_res[1][r] = measure_raw(pt1k, sizeof pt1k);
+			measure_row(slots, n, first, row);
+			for (size_t l = 0; l < n; l++)
+				res[row][l][r] = (double)slots[l].n / slots[l].t;
 		}
 		fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
 	}
 
-	raw_med[0] = median(raw_res[0], rounds);
-	raw_med[1] = median(raw_res[1], rounds);
 	for (int row = 0; row < ROW_COUNT; row++)
-		print_row(row, row == ROW_EST_100 ? &raw_med[0] :
-			row == ROW_EST_1K ? &raw_med[1] : NULL);
+		print_row(row);
 	print_size("session size", sess);
 	print_size("group session size", group);
 	printf("\n");
-	for (size_t l = 0; l < NLIBS; l++) {
-		if (libs[l]->notes != NULL)
-			printf("%s\n", libs[l]->notes(ctx[l]));
-		libs[l]->destroy(ctx[l]);
+	for (size_t l = 0; l <= NLIBS; l++) {
+		if (slots[l].lib->notes != NULL)
+			printf("%s\n", slots[l].lib->notes(slots[l].ctx));
+		slots[l].lib->destroy(slots[l].ctx);
 	}
 	return 0;
 }
