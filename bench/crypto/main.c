@@ -4,6 +4,8 @@
  * same inputs. See bench/README.md for what each row measures.
  *
  * Usage: bench-crypto [--rounds N] [--min-time SECONDS] [--quick] [--verbose]
+ *                     [--lib NAME]... (only these: libchat, libsignal, olm,
+ *                     raw-aead; for profiling)
  */
 #include "bench.h"
 
@@ -58,6 +60,8 @@ static const bench_lib *const libs[] = {
 static double min_time = 0.3;
 static int rounds = 5;
 static int verbose;
+/* Which libraries run (--lib); the last entry is raw-aead. */
+static int active[NLIBS + 1];
 
 static uint8_t pt100[100], pt1k[1024];
 
@@ -168,6 +172,8 @@ static void measure_row(slot *slots, size_t n, size_t first, int row)
 	int done;
 
 	for (size_t i = 0; i < n; i++) {
+		if (!active[i])
+			continue;
 		slots[i].t = slots[i].t2 = 0;
 		slots[i].n = 0;
 		slots[i].batch = 1;
@@ -180,6 +186,8 @@ static void measure_row(slot *slots, size_t n, size_t first, int row)
 		for (size_t k = 0; k < n; k++) {
 			slot *s = &slots[(first + k) % n];
 
+			if (!active[(first + k) % n])
+				continue;
 			run_slice(s, row);
 			done &= slot_done(s, row);
 		}
@@ -222,19 +230,26 @@ static double ratio(int row, size_t l)
 	return median(v, rounds);
 }
 
+static int has_ratio(size_t l)
+{
+	return HAVE_OURS && l > 0 && active[0] && active[l];
+}
+
 static void print_row(int row)
 {
 	printf("%-19s", row_names[row]);
 	for (size_t l = 0; l < NLIBS; l++) {
+		if (!active[l])
+			continue;
 		printf("  %s %.0f op/s", libs[l]->name,
 			median(res[row][l], rounds));
-		if (HAVE_OURS && l > 0)
+		if (has_ratio(l))
 			printf("  %.2fx", ratio(row, l));
 		printf(" ");
 	}
-	if (is_raw_row(row)) {
+	if (is_raw_row(row) && active[RAW]) {
 		printf("  raw-aead %.0f op/s", median(res[row][RAW], rounds));
-		if (HAVE_OURS)
+		if (has_ratio(RAW))
 			printf("  (%s at %.2f of raw)", libs[0]->name,
 				ratio(row, RAW));
 	}
@@ -243,7 +258,7 @@ static void print_row(int row)
 	printf("\n");
 	if (verbose) {
 		for (size_t l = 0; l <= NLIBS; l++) {
-			if (l == RAW && !is_raw_row(row))
+			if (!active[l] || (l == RAW && !is_raw_row(row)))
 				continue;
 			printf("    %-10s", l == RAW ? "raw-aead" : libs[l]->name);
 			for (int r = 0; r < rounds; r++)
@@ -257,8 +272,10 @@ static void print_size(const char *name, long *sizes)
 {
 	printf("%-19s", name);
 	for (size_t l = 0; l < NLIBS; l++) {
+		if (!active[l])
+			continue;
 		printf("  %s %ld B", libs[l]->name, sizes[l]);
-		if (HAVE_OURS && l > 0 && sizes[l] > 0)
+		if (has_ratio(l) && sizes[l] > 0)
 			printf("  %.2fx", (double)sizes[0] / (double)sizes[l]);
 		printf(" ");
 	}
@@ -307,6 +324,10 @@ static void print_header(void)
 
 static int parse_args(int argc, char **argv)
 {
+	int only = 0;
+
+	for (size_t l = 0; l <= NLIBS; l++)
+		active[l] = 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
 			rounds = atoi(argv[++i]);
@@ -317,7 +338,20 @@ static int parse_args(int argc, char **argv)
 			min_time = 0.05;
 		} else if (strcmp(argv[i], "--verbose") == 0)
 			verbose = 1;
-		else
+		else if (strcmp(argv[i], "--lib") == 0 && i + 1 < argc) {
+			const char *name = argv[++i];
+			int found = 0;
+
+			if (!only) /* the first --lib clears the default: all */
+				memset(active, 0, sizeof active);
+			only = 1;
+			for (size_t l = 0; l <= NLIBS; l++)
+				if (strcmp(name, l == RAW ? bench_raw.name :
+					libs[l]->name) == 0)
+					active[l] = found = 1;
+			if (!found)
+				return -1;
+		} else
 			return -1;
 	}
 	return rounds >= 1 && rounds <= MAX_ROUNDS && min_time > 0 ? 0 : -1;
@@ -338,7 +372,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv) < 0) {
 		fprintf(stderr, "usage: %s [--rounds N<=%d] [--min-time S] "
-			"[--quick] [--verbose]\n", argv[0], MAX_ROUNDS);
+			"[--quick] [--verbose] [--lib NAME]...\n", argv[0],
+			MAX_ROUNDS);
 		return 2;
 	}
 	if (sodium_init() < 0)
@@ -366,6 +401,8 @@ int main(int argc, char **argv)
 
 		measure_row(slots, NLIBS, first, ROW_SETUP_INIT);
 		for (size_t l = 0; l < NLIBS; l++) {
+			if (!active[l])
+				continue;
 			res[ROW_SETUP_INIT][l][r] = (double)slots[l].n / slots[l].t;
 			res[ROW_SETUP_RESP][l][r] = (double)slots[l].n / slots[l].t2;
 			/* Set-up replaced the sessions; make fresh ones. */
@@ -376,7 +413,8 @@ int main(int argc, char **argv)
 
 			measure_row(slots, n, first, row);
 			for (size_t l = 0; l < n; l++)
-				res[row][l][r] = (double)slots[l].n / slots[l].t;
+				if (active[l])
+					res[row][l][r] = (double)slots[l].n / slots[l].t;
 		}
 		fprintf(stderr, "round %d/%d done\n", r + 1, rounds);
 	}
@@ -387,7 +425,7 @@ int main(int argc, char **argv)
 	print_size("group session size", group);
 	printf("\n");
 	for (size_t l = 0; l <= NLIBS; l++) {
-		if (slots[l].lib->notes != NULL)
+		if (active[l] && slots[l].lib->notes != NULL)
 			printf("%s\n", slots[l].lib->notes(slots[l].ctx));
 		slots[l].lib->destroy(slots[l].ctx);
 	}
