@@ -523,7 +523,8 @@ LC_API int lc_ratchet_encrypt(lc_ratchet *s, const uint8_t *pt,
  *     truncated, for another session, or its key was evicted);
  *   - ::LC_ERR_UNSUPPORTED: another format version, or not a ratchet or
  *     prekey message;
- *   - ::LC_ERR_DUPLICATE_MESSAGE: a message already decrypted (replay);
+ *   - ::LC_ERR_DUPLICATE_MESSAGE: a message already decrypted (replay),
+ *     or one of a recent chain whose skipped key is no longer stored;
  *   - ::LC_ERR_TOO_MANY_SKIPPED: it would skip more than MAX_SKIP keys;
  *   - ::LC_ERR_BAD_KEY: a low-order ratchet key;
  *   - ::LC_ERR_NO_SESSION: a prekey message for a new session;
