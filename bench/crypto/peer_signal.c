@@ -88,6 +88,7 @@ static void sig_destroy(void *ctx)
 	party_fini(&c->b);
 	if (c->g != NULL)
 		signal_context_destroy(c->g);
+	signal_glue_provider_release();
 	free(c);
 }
 

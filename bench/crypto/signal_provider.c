@@ -1,9 +1,15 @@
 /*
  * The crypto provider libsignal-protocol-c requires of its caller, on
  * OpenSSL 3: RAND_bytes, HMAC-SHA256 through EVP_MAC, SHA-512 through
- * EVP_MD, AES-CBC (PKCS#5) and AES-CTR through EVP_CIPHER. Algorithms are
- * fetched once, as a careful application would, so the peer is not charged
- * for repeated look-ups.
+ * EVP_MD, AES-CBC (PKCS#5) and AES-CTR through EVP_CIPHER.
+ *
+ * libsignal creates and frees an HMAC context for every HMAC it computes
+ * (about seven per message on each side). Done naively on OpenSSL 3 (a new
+ * EVP_MAC_CTX with its digest parameter each time) that plumbing costs more
+ * than the library itself, so this provider does what a careful application
+ * would: algorithms are fetched once, HMAC contexts are kept in a small pool
+ * and re-keyed with EVP_MAC_init, and one cipher context is re-initialised
+ * for every AES call. The provider is for one thread (the benchmark's).
  */
 #include "signal_glue.h"
 
@@ -16,6 +22,30 @@
 static EVP_MAC *hmac_alg;
 static EVP_MD *sha512_alg;
 static EVP_CIPHER *aes_alg[2][3]; /* [cbc, ctr][128, 192, 256] */
+static EVP_CIPHER_CTX *aes_ctx;
+
+/* Idle HMAC contexts, digest already set: init takes one, cleanup returns
+ * it. libsignal holds at most a few at once. */
+#define HMAC_POOL 8
+static EVP_MAC_CTX *hmac_pool[HMAC_POOL];
+static int hmac_idle;
+
+static EVP_MAC_CTX *hmac_ctx_new(void)
+{
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_alg);
+
+	if (ctx == NULL)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		(char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(ctx, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
 
 static int random_cb(uint8_t *data, size_t len, void *ud)
 {
@@ -26,17 +56,13 @@ static int random_cb(uint8_t *data, size_t len, void *ud)
 static int hmac_init_cb(void **hctx, const uint8_t *key, size_t key_len,
 	void *ud)
 {
-	OSSL_PARAM params[2];
 	EVP_MAC_CTX *ctx;
 
 	(void)ud;
-	ctx = EVP_MAC_CTX_new(hmac_alg);
+	ctx = hmac_idle > 0 ? hmac_pool[--hmac_idle] : hmac_ctx_new();
 	if (ctx == NULL)
 		return SG_ERR_NOMEM;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-		(char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, key, key_len, params) != 1) {
+	if (EVP_MAC_init(ctx, key, key_len, NULL) != 1) {
 		EVP_MAC_CTX_free(ctx);
 		return SG_ERR_UNKNOWN;
 	}
@@ -66,7 +92,13 @@ static int hmac_final_cb(void *hctx, signal_buffer **out, void *ud)
 static void hmac_cleanup_cb(void *hctx, void *ud)
 {
 	(void)ud;
-	EVP_MAC_CTX_free(hctx);
+	if (hctx == NULL)
+		return;
+	/* The key is replaced by the next EVP_MAC_init before any use. */
+	if (hmac_idle < HMAC_POOL)
+		hmac_pool[hmac_idle++] = hctx;
+	else
+		EVP_MAC_CTX_free(hctx);
 }
 
 static int sha512_init_cb(void **dctx, void *ud)
@@ -138,15 +170,14 @@ static int aes_run(signal_buffer **out, int cipher, const uint8_t *key,
 	size_t in_len, int enc)
 {
 	const EVP_CIPHER *alg = pick_aes(cipher, key_len, iv_len);
-	EVP_CIPHER_CTX *ctx;
+	EVP_CIPHER_CTX *ctx = aes_ctx;
 	uint8_t *buf;
 	int n1 = 0, n2 = 0, rc = SG_ERR_UNKNOWN;
 
 	if (alg == NULL || in_len > (size_t)INT32_MAX - 32)
 		return SG_ERR_INVAL;
-	ctx = EVP_CIPHER_CTX_new();
 	buf = malloc(in_len + 32);
-	if (ctx == NULL || buf == NULL) {
+	if (buf == NULL) {
 		rc = SG_ERR_NOMEM;
 		goto out;
 	}
@@ -161,7 +192,6 @@ out:
 		OPENSSL_cleanse(buf, in_len + 32);
 		free(buf);
 	}
-	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
 
@@ -191,7 +221,8 @@ int signal_glue_provider(signal_crypto_provider *p)
 	if (hmac_alg == NULL) {
 		hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 		sha512_alg = EVP_MD_fetch(NULL, "SHA512", NULL);
-		if (hmac_alg == NULL || sha512_alg == NULL)
+		aes_ctx = EVP_CIPHER_CTX_new();
+		if (hmac_alg == NULL || sha512_alg == NULL || aes_ctx == NULL)
 			return -1;
 		for (int m = 0; m < 2; m++)
 			for (int s = 0; s < 3; s++) {
@@ -220,6 +251,10 @@ int signal_glue_provider(signal_crypto_provider *p)
 
 void signal_glue_provider_release(void)
 {
+	while (hmac_idle > 0)
+		EVP_MAC_CTX_free(hmac_pool[--hmac_idle]);
+	EVP_CIPHER_CTX_free(aes_ctx);
+	aes_ctx = NULL;
 	EVP_MAC_free(hmac_alg);
 	EVP_MD_free(sha512_alg);
 	hmac_alg = NULL;
