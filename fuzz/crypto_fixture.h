@@ -108,6 +108,49 @@ static inline void fx_ratchet_build(struct fx_ratchet *fx)
 	lc_identity_free(idb);
 }
 
+/* Two answered sessions, serialised, with their generators' states. */
+struct fx_pair {
+	uint8_t snap[2][4096];
+	size_t snap_len[2];
+	uint64_t rng_state[2];
+};
+
+static inline void fx_pair_build(struct fx_pair *fx)
+{
+	static uint64_t st[2];
+	lc_rng r[2] = { { fx_fill, &st[0] }, { fx_fill, &st[1] } };
+	lc_identity *id[2];
+	lc_prekeys *pk;
+	lc_prekey_bundle bundle;
+	lc_ratchet *s[2];
+	struct fx_msg first, reply;
+	uint8_t pt[FX_MSG_MAX];
+	size_t n;
+
+	st[0] = 0x1111222233334444ull;
+	st[1] = 0x5555666677778888ull;
+	fx_die(lc_identity_new(&id[0], NULL, &r[0]));
+	fx_die(lc_identity_new(&id[1], NULL, &r[1]));
+	fx_die(lc_prekeys_new(&pk, id[1], NULL, &r[1]));
+	fx_die(lc_prekeys_generate(pk, 1));
+	fx_die(lc_prekeys_bundle(pk, id[1], 0, &bundle));
+	fx_die(lc_x3dh_initiate(&s[0], id[0], &bundle, NULL, &r[0]));
+	fx_seal(s[0], &first, 1);
+	fx_die(lc_x3dh_respond(&s[1], id[1], pk, first.b, first.n, pt,
+			       sizeof pt, &n, NULL, &r[1]));
+	fx_seal(s[1], &reply, 2);
+	fx_open(s[0], &reply);
+	for (int i = 0; i < 2; i++) {
+		fx_die(lc_ratchet_serialize(s[i], fx->snap[i],
+					    sizeof fx->snap[i],
+					    &fx->snap_len[i]));
+		fx->rng_state[i] = st[i];
+		lc_ratchet_free(s[i]);
+		lc_identity_free(id[i]);
+	}
+	lc_prekeys_free(pk);
+}
+
 struct fx_group {
 	uint8_t dist[LC_SENDER_KEY_DISTRIBUTION_LEN];
 	size_t dist_len;

@@ -393,9 +393,10 @@ typedef struct lc_ratchet lc_ratchet;
  * @param[in] mem allocator hooks, copied; NULL for the default.
  * @param[in] rng random source, copied; NULL for libsodium's.
  * @return 0, or
- *   - ::LC_ERR_BAD_SIGNATURE: the signed prekey's signature fails;
- *   - ::LC_ERR_BAD_KEY: an identity key that is not a valid Ed25519 point,
- *     or a prekey of low order (a Diffie-Hellman output of zeros);
+ *   - ::LC_ERR_BAD_SIGNATURE: the signed prekey's signature fails (also
+ *     when the identity key is not a valid Ed25519 public key);
+ *   - ::LC_ERR_BAD_KEY: a prekey of low order (a Diffie-Hellman output of
+ *     zeros);
  *   - ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
  */
 LC_API LC_WARN_UNUSED int lc_x3dh_initiate(lc_ratchet **out,
@@ -623,7 +624,8 @@ LC_API LC_WARN_UNUSED int lc_sender_key_new(lc_sender_key **out,
  *             caller wipes them after encrypting.
  * @param[in] cap its size.
  * @param[out] out_len bytes written.
- * @return 0, or ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG.
+ * @return 0, or ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG (a NULL
+ *         pointer, a receiving key, or a key whose iterations are spent).
  */
 LC_API int lc_sender_key_distribution(const lc_sender_key *sk, uint8_t *out,
 				      size_t cap, size_t *out_len);
