@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 enum row {
 	ROW_SETUP_INIT,
@@ -283,6 +284,21 @@ static void print_size(const char *name, long *sizes)
 		"libchat column: lib/crypto not built");
 }
 
+/* The machine's load average, to judge the noise of a run. */
+static const char *loadavg(void)
+{
+	static char buf[64];
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	snprintf(buf, sizeof buf, "?");
+	if (f != NULL) {
+		if (fgets(buf, sizeof buf, f) != NULL)
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+	return buf;
+}
+
 static void print_header(void)
 {
 	struct utsname u;
@@ -309,6 +325,8 @@ static void print_header(void)
 		"interleaved in %.0f ms slices, >= %.2f s each per row and "
 		"round\n", u.sysname, u.machine, model, rounds, SLICE * 1e3,
 		min_time);
+	printf("  load average at start: %s (%ld CPUs online)\n", loadavg(),
+		sysconf(_SC_NPROCESSORS_ONLN));
 	for (size_t l = 0; l < NLIBS; l++)
 		printf("  %-10s %s\n", libs[l]->name, libs[l]->describe());
 	printf("  %-10s %s\n", bench_raw.name, bench_raw.describe());
@@ -423,7 +441,7 @@ int main(int argc, char **argv)
 		print_row(row);
 	print_size("session size", sess);
 	print_size("group session size", group);
-	printf("\n");
+	printf("\nload average at end: %s\n", loadavg());
 	for (size_t l = 0; l <= NLIBS; l++) {
 		if (active[l] && slots[l].lib->notes != NULL)
 			printf("%s\n", slots[l].lib->notes(slots[l].ctx));
