@@ -25,6 +25,7 @@ typedef struct lcb_ctx {
 	uint8_t wire[WIRE_CAP], plain[WIRE_CAP], ser[8192];
 	uint8_t bundle[512];
 	size_t bundle_len;
+	int established;
 } lcb_ctx;
 
 static void lcb_destroy(void *ctx)
@@ -86,6 +87,7 @@ static int lcb_setup(void *ctx, const uint8_t *pt, size_t len,
 	lc_ratchet_free(c->ra);
 	lc_ratchet_free(c->rb);
 	c->ra = c->rb = NULL;
+	c->established = 0;
 	if (publish_bundle(c) < 0)
 		return -1;
 
@@ -114,6 +116,9 @@ static int lcb_send(void *ctx, int dir, const uint8_t *pt, size_t len)
 	lc_ratchet *to = dir == BENCH_A_TO_B ? c->rb : c->ra;
 	size_t wire_len, pt_len;
 
+	/* Once both sides have received, no prekey message may be sent. */
+	if (c->established && lc_ratchet_is_pending(from))
+		return -1;
 	if (lc_ratchet_encrypt(from, pt, len, c->wire, sizeof c->wire,
 		&wire_len) != 0 ||
 	    lc_ratchet_decrypt(to, c->wire, wire_len, c->plain,
@@ -127,9 +132,13 @@ static int lcb_establish(void *ctx)
 	uint8_t pt[16] = "hello";
 	double t0 = 0, t1 = 0;
 
-	if (lcb_setup(ctx, pt, sizeof pt, &t0, &t1) < 0)
+	lcb_ctx *c = ctx;
+
+	if (lcb_setup(ctx, pt, sizeof pt, &t0, &t1) < 0 ||
+	    lcb_send(ctx, BENCH_B_TO_A, pt, sizeof pt) < 0)
 		return -1;
-	return lcb_send(ctx, BENCH_B_TO_A, pt, sizeof pt);
+	c->established = 1;
+	return 0;
 }
 
 static long lcb_session_size(void *ctx)

@@ -44,6 +44,7 @@ typedef struct sig_ctx {
 	/* What the server hands out for Bob besides a one-time prekey. */
 	uint8_t spk_pub[33], id_pub[33], spk_sig[64];
 	signal_protocol_sender_key_name group;
+	int established; /* both sides have received: no more prekey messages */
 } sig_ctx;
 
 static int buffer_to(uint8_t *dst, size_t cap, signal_buffer *b)
@@ -249,6 +250,7 @@ static int sig_setup(void *ctx, const uint8_t *pt, size_t len,
 	int rc = -1;
 
 	drop_sessions(c);
+	c->established = 0;
 	if (publish_prekey(c, &pk_id, pk_pub) < 0)
 		return -1;
 	t0 = bench_now();
@@ -277,6 +279,10 @@ static int sig_send(void *ctx, int dir, const uint8_t *pt, size_t len)
 	if (session_cipher_encrypt(from->cipher, pt, len, &msg) < 0)
 		return -1;
 	type = ciphertext_message_get_type(msg);
+	if (c->established && type != CIPHERTEXT_SIGNAL_TYPE) {
+		SIGNAL_UNREF(msg);
+		return -1;
+	}
 	wire = signal_buffer_copy(ciphertext_message_get_serialized(msg));
 	SIGNAL_UNREF(msg);
 	if (wire == NULL)
@@ -300,7 +306,10 @@ static int sig_establish(void *ctx)
 	if (session_cipher_create(&c->a.cipher, c->a.sc, &c->b.addr, c->g) < 0 ||
 	    session_cipher_create(&c->b.cipher, c->b.sc, &c->a.addr, c->g) < 0)
 		return -1;
-	return sig_send(c, BENCH_B_TO_A, pt, sizeof pt);
+	if (sig_send(c, BENCH_B_TO_A, pt, sizeof pt) < 0)
+		return -1;
+	c->established = 1;
+	return 0;
 }
 
 static long sig_session_size(void *ctx)
