@@ -221,7 +221,8 @@ int lc_h_send(lc_server *s, lc_server_conn *c, const lc_envelope *e,
 	return rc ? rc : ack_sent(s, c, e->request_id, m->message_id.data, now);
 }
 
-/* A client's READ receipt, routed to every device of the peer. */
+/* A client's READ receipt, routed to every device of the peer, who must
+ * share a chat with the reader. */
 int lc_h_receipt(lc_server *s, lc_server_conn *c, const lc_envelope *e,
 		 uint64_t now)
 {
@@ -243,7 +244,11 @@ int lc_h_receipt(lc_server *s, lc_server_conn *c, const lc_envelope *e,
 	rc = lc_st_dev_list(s, in->peer->user_id, ids, &n);
 	if (rc == 0 && n == 0)
 		return LC_ERR_NO_SUCH_USER;
-	if (rc)
+	if (rc == 0)
+		rc = lc_share_chat(s, c->user->uid, in->peer->user_id);
+	if (rc == 0)
+		return LC_ERR_FORBIDDEN; /* receipts only within a chat */
+	if (rc < 0)
 		return rc;
 	me.user_id = c->user->uid;
 	me.device_id = c->dev;

@@ -517,6 +517,14 @@ START_TEST(server_send_online_and_receipts)
 	rr.type = LIBCHAT__RECEIPT_TYPE__RECEIPT_READ;
 	e.request_id = 0;
 	ck_assert_int_eq(h_call(b, &e, NULL), LC_ERR_NO_SUCH_USER);
+	/* No receipts to a stranger. */
+	{
+		hclient *x = h_user();
+		peer.user_id = x->uid;
+		e.request_id = 0;
+		ck_assert_int_eq(h_call(b, &e, NULL), LC_ERR_FORBIDDEN);
+		ck_assert_ptr_null(h_push(x, LIBCHAT__ENVELOPE__BODY_RECEIPT));
+	}
 }
 END_TEST
 
