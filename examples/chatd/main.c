@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,6 +181,10 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 		}
 		pid = fork();
 		if (pid == 0) {
+#ifdef __linux__
+			/* a worker drains when its supervisor is gone */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
 			if (i > 0) {
 				close(ffd);
 				close(hfd);

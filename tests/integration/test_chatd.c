@@ -534,6 +534,54 @@ START_TEST(test_durability_sigkill)
 }
 END_TEST
 
+START_TEST(test_idle_timeout)
+{
+	const char *extra[] = { "--idle-timeout-ms", "300", NULL };
+	char body[8192];
+	tclient *t;
+
+	start(extra);
+	t = user();
+	ck_assert(tc_wait_closed(t, 5000));
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL, NULL, 0,
+			       body, sizeof body), 200);
+	ck_assert_ptr_nonnull(strstr(body, "chatd_connections_closed_total"
+					   "{code=\"-1716\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\nchatd_connections_open 0\n"));
+	tc_free(t);
+	stop();
+}
+END_TEST
+
+/* Two worker processes on one data directory: an account made through
+ * one is usable through the other; SIGTERM stops both, exit 0. */
+START_TEST(test_workers_share_the_store)
+{
+	const char *extra[] = { "--workers", "2", NULL };
+	char body[64];
+
+	start(extra);
+	for (int i = 0; i < 6; i++) {
+		tclient *t = user(), *u;
+		char uid[65];
+		uint8_t tok[32], sk[32];
+		uint32_t dev = t->dev;
+
+		snprintf(uid, sizeof uid, "%s", t->uid);
+		memcpy(tok, t->token, 32);
+		memcpy(sk, t->sk, 32);
+		tc_free(t);
+		u = tc_connect(D.port, NULL, sk);
+		ck_assert_ptr_nonnull(u);
+		ck_assert_int_eq(tc_login_token(u, uid, dev, tok), 0);
+		tc_free(u);
+		ck_assert_int_eq(thttp(D.http_port, "GET", "/healthz", NULL,
+				       NULL, 0, body, sizeof body), 200);
+	}
+	stop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chatd");
@@ -546,6 +594,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_attackers_do_not_hurt_others);
 	tcase_add_test(tc, test_webhook_push);
 	tcase_add_test(tc, test_durability_sigkill);
+	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_workers_share_the_store);
 	suite_add_tcase(s, tc);
 	return s;
 }
