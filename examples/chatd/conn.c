@@ -172,7 +172,10 @@ void conn_pump(conn *c)
 		event_add(c->wr, NULL);
 	else
 		event_del(c->wr);
-	if (!reads)
+	/* back-pressure: a peer that does not read stops being read */
+	if (reads && !c->w->draining && evbuffer_get_length(c->out) < cap)
+		event_add(c->rd, NULL);
+	else
 		event_del(c->rd);
 }
 
