@@ -156,6 +156,62 @@ START_TEST(test_config)
 }
 END_TEST
 
+static char *slurp(const char *rel)
+{
+	char path[1024];
+	FILE *f;
+	char *buf = calloc(1, 1 << 16);
+
+	snprintf(path, sizeof path, "%s/%s", getenv("LC_SOURCE_ROOT"), rel);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_ptr_nonnull(buf);
+	buf[0] = '\n';
+	fread(buf + 1, 1, (1 << 16) - 2, f);
+	fclose(f);
+	return buf;
+}
+
+/* Every key --help lists is in the example file (with its default) and
+ * in the operations table; the example file parses. */
+START_TEST(test_config_documented)
+{
+	char cmd[600], line[512], want[160];
+	char *conf = slurp("examples/chatd/chatd.conf");
+	char *ops = slurp("doc/operations.md");
+	int in_keys = 0, n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "'%s' --config '%s/examples/chatd/chatd.conf'"
+		 " --help", getenv("CHATD"), getenv("LC_SOURCE_ROOT"));
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (fgets(line, sizeof line, p)) {
+		char key[64], def[64];
+
+		if (strncmp(line, "Configuration keys", 18) == 0) {
+			in_keys = 1;
+			continue;
+		}
+		if (!in_keys || sscanf(line, " %63s default %63s", key, def) != 2)
+			continue;
+		if (strcmp(def, "\"\"") == 0)
+			snprintf(want, sizeof want, "\n%s =\n", key);
+		else
+			snprintf(want, sizeof want, "\n%s = %s\n", key, def);
+		ck_assert_msg(strstr(conf, want), "chatd.conf lacks \"%s\"",
+			      want + 1);
+		snprintf(want, sizeof want, "| `%s` |", key);
+		ck_assert_msg(strstr(ops, want), "operations.md lacks %s", key);
+		n++;
+	}
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_int_ge(n, 15);
+	free(conf);
+	free(ops);
+}
+END_TEST
+
 START_TEST(test_exchange_and_receipts)
 {
 	tclient *a, *b;
@@ -590,6 +646,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_start_key_health_metrics);
 	tcase_add_test(tc, test_config);
+	tcase_add_test(tc, test_config_documented);
 	tcase_add_test(tc, test_exchange_and_receipts);
 	tcase_add_test(tc, test_attackers_do_not_hurt_others);
 	tcase_add_test(tc, test_webhook_push);
