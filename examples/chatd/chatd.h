@@ -61,6 +61,7 @@ int chatd_key_load(const char *dir, uint8_t *priv, uint8_t pub[32]);
 typedef struct chatd_metrics chatd_metrics;
 void chatd_metrics_conn(int delta);
 void chatd_metrics_closed(int reason);
+void chatd_metrics_paused(void);
 void chatd_metrics_bytes(uint64_t in, uint64_t out);
 void chatd_metrics_turn(uint64_t usec, int flush_rc);
 void chatd_metrics_push(const char *what);

@@ -173,10 +173,15 @@ void conn_pump(conn *c)
 	else
 		event_del(c->wr);
 	/* back-pressure: a peer that does not read stops being read */
-	if (reads && !c->w->draining && evbuffer_get_length(c->out) < cap)
+	if (reads && !c->w->draining && evbuffer_get_length(c->out) < cap) {
 		event_add(c->rd, NULL);
-	else
+		c->paused = 0;
+	} else {
 		event_del(c->rd);
+		if (reads && !c->paused && !c->w->draining)
+			chatd_metrics_paused();
+		c->paused = reads;
+	}
 }
 
 void conn_accept(worker *w, int fd)

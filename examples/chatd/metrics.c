@@ -16,7 +16,7 @@ static const double bucket_s[NBUCKETS - 1] = {
 static struct {
 	uint64_t conns_open, conns_total, bytes_in, bytes_out;
 	uint64_t turns, turn_usec_sum, turn_bucket[NBUCKETS];
-	uint64_t flush_errors;
+	uint64_t flush_errors, paused;
 	int last_flush_rc;
 	struct { int code; uint64_t n; } closed[NREASONS];
 	uint64_t push_queued, push_sent, push_failed, push_dropped,
@@ -44,6 +44,11 @@ void chatd_metrics_closed(int reason)
 			return;
 		}
 	}
+}
+
+void chatd_metrics_paused(void)
+{
+	m.paused++;
 }
 
 void chatd_metrics_bytes(uint64_t in, uint64_t out)
@@ -164,6 +169,9 @@ void chatd_metrics_render(struct evbuffer *o)
 		"counter", m.bytes_in);
 	counter(o, "chatd_sent_bytes_total", "Bytes written to clients.",
 		"counter", m.bytes_out);
+	counter(o, "chatd_connections_paused_total",
+		"Times a connection stopped being read because its peer does "
+		"not read its output.", "counter", m.paused);
 	counter(o, "chatd_store_commit_errors_total",
 		"Failed commits of the store (lc_server_flush).", "counter",
 		m.flush_errors);

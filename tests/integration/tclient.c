@@ -16,6 +16,8 @@
 
 #include "tclient.h"
 
+int tc_rcvbuf;
+
 static uint64_t mono_ms(void)
 {
 	struct timespec t;
@@ -88,6 +90,9 @@ static int pump_in(tclient *t, int ms)
 		    t->n < TC_INBOX)
 			t->inbox[t->n++] = e;
 	}
+	/* only the handshake answers reads; later output is the caller's */
+	if (lc_noise_conn_is_established(t->nc))
+		return 0;
 	return flush_out(t) == 0 ? 0 : -1;
 }
 
@@ -109,6 +114,9 @@ tclient *tc_connect(int port, const uint8_t *server_pub, const uint8_t *sk)
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	t->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (t->fd >= 0 && tc_rcvbuf)
+		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &tc_rcvbuf,
+			   sizeof tc_rcvbuf);
 	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&a, sizeof a) != 0 ||
 	    lc_noise_conn_client_new(&t->nc, t->sk, server_pub, 0, NULL,
 				     NULL) != 0)
@@ -144,6 +152,34 @@ int tc_send_payload(tclient *t, const uint8_t *p, size_t n)
 	if (lc_noise_conn_send(t->nc, p, n) != 0)
 		return -1;
 	return flush_out(t);
+}
+
+uint64_t tc_queue(tclient *t, lc_envelope *env)
+{
+	uint8_t buf[LC_ENVELOPE_MAX];
+	int n;
+
+	env->request_id = t->next_rid++;
+	n = lc_envelope_pack(env, buf, sizeof buf);
+	if (n < 0 || lc_noise_conn_send(t->nc, buf, (size_t)n) != 0)
+		return 0;
+	return env->request_id;
+}
+
+long tc_write_some(tclient *t)
+{
+	const uint8_t *d;
+	size_t n = lc_noise_conn_output(t->nc, &d);
+	ssize_t w;
+
+	if (n == 0)
+		return 0;
+	w = send(t->fd, d, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w < 0 && (errno == EAGAIN || errno == EINTR))
+		return (long)n;
+	if (w < 0 || lc_noise_conn_output_consume(t->nc, (size_t)w) != 0)
+		return -1;
+	return (long)(n - (size_t)w);
 }
 
 uint64_t tc_send(tclient *t, lc_envelope *env)

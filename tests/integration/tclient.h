@@ -28,6 +28,9 @@ typedef struct tclient {
 	int closed; /* the server closed or the channel failed */
 } tclient;
 
+/* When nonzero, SO_RCVBUF of the next connections (slow readers). */
+extern int tc_rcvbuf;
+
 /* Connect and finish the handshake (XX, or IK with server_pub). NULL on
  * failure. A fresh device key unless sk is given. */
 tclient *tc_connect(int port, const uint8_t *server_pub, const uint8_t *sk);
@@ -35,6 +38,10 @@ void tc_free(tclient *t);
 
 /* Send env with a fresh request id (returned); 0 on a write error. */
 uint64_t tc_send(tclient *t, lc_envelope *env);
+/* Queue env without writing (a fresh request id, or 0), then write what
+ * the socket takes now: the bytes still pending, or -1. */
+uint64_t tc_queue(tclient *t, lc_envelope *env);
+long tc_write_some(tclient *t);
 /* Send raw bytes on the socket (attacks). */
 int tc_send_raw(tclient *t, const void *p, size_t n);
 /* Encrypt and send raw payload bytes as one transport message. */

@@ -638,6 +638,80 @@ START_TEST(test_workers_share_the_store)
 }
 END_TEST
 
+/* A client that sends without reading: once its output passes
+ * max_conn_output chatd stops reading it (its writes block), others are
+ * not stalled, and when it reads again no answer is lost. */
+START_TEST(test_slow_reader_backpressure)
+{
+	const char *extra[] = { "--max-conn-output", "1024", NULL };
+	tclient *slow, *a, *b;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *ack;
+	Libchat__Heartbeat hb = LIBCHAT__HEARTBEAT__INIT;
+	uint64_t first = 0, last = 0;
+	long pending = 0;
+	int stuck = 0, got = 0;
+	char body[8192] = "";
+
+	start(extra);
+	tc_rcvbuf = 4096;
+	slow = user();
+	tc_rcvbuf = 0;
+	a = user();
+	b = user();
+	e.body_case = LIBCHAT__ENVELOPE__BODY_HEARTBEAT;
+	e.heartbeat = &hb;
+	/* write until the socket takes nothing and chatd says it paused
+	 * (a busy server also takes nothing for a while: ask it) */
+	for (int round = 0; round < 400000; round++) {
+		while (pending < 65536) {
+			last = tc_queue(slow, &e);
+			ck_assert_uint_ne(last, 0);
+			if (first == 0)
+				first = last;
+			pending += 32;
+		}
+		long left = tc_write_some(slow);
+
+		ck_assert_int_ge(left, 0);
+		stuck = left >= pending ? stuck + 1 : 0;
+		pending = left;
+		if (stuck == 0)
+			continue;
+		usleep(10000);
+		if (stuck < 20)
+			continue;
+		ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL,
+				       NULL, 0, body, sizeof body), 200);
+		if (strstr(body, "\nchatd_connections_paused_total 0\n") == NULL)
+			break;
+		stuck = 0;
+	}
+	fprintf(stderr, "back-pressure: %llu requests written\n",
+		(unsigned long long)(last - first + 1));
+	ck_assert_ptr_nonnull(strstr(body, "\nchatd_connections_paused_total "));
+	ck_assert_ptr_null(strstr(body, "\nchatd_connections_paused_total 0\n"));
+	exchange(a, b, "not stalled");
+	for (uint64_t rid = first; rid <= last; rid++) {
+		for (int tries = 0; (ack = tc_answer(slow, rid, 20)) == NULL;
+		     tries++) {
+			ck_assert_int_ge(tc_write_some(slow), 0);
+			ck_assert_msg(tries < 1000, "answer %llu of %llu missing",
+				      (unsigned long long)(rid - first),
+				      (unsigned long long)(last - first + 1));
+		}
+		ck_assert_int_eq(tc_code(ack), 0);
+		lc_envelope_free(ack, NULL);
+		got++;
+	}
+	fprintf(stderr, "back-pressure: %d answers after the writer blocked\n",
+		got);
+	tc_free(slow);
+	tc_free(a);
+	tc_free(b);
+	stop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chatd");
@@ -652,6 +726,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_webhook_push);
 	tcase_add_test(tc, test_durability_sigkill);
 	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_slow_reader_backpressure);
 	tcase_add_test(tc, test_workers_share_the_store);
 	suite_add_tcase(s, tc);
 	return s;
