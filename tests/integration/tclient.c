@@ -16,7 +16,7 @@
 
 #include "tclient.h"
 
-int tc_rcvbuf;
+int tc_sockbuf;
 
 static uint64_t mono_ms(void)
 {
@@ -114,9 +114,12 @@ tclient *tc_connect(int port, const uint8_t *server_pub, const uint8_t *sk)
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	t->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (t->fd >= 0 && tc_rcvbuf)
-		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &tc_rcvbuf,
-			   sizeof tc_rcvbuf);
+	if (t->fd >= 0 && tc_sockbuf) {
+		setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &tc_sockbuf,
+			   sizeof tc_sockbuf);
+		setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &tc_sockbuf,
+			   sizeof tc_sockbuf);
+	}
 	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&a, sizeof a) != 0 ||
 	    lc_noise_conn_client_new(&t->nc, t->sk, server_pub, 0, NULL,
 				     NULL) != 0)

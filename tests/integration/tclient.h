@@ -28,8 +28,8 @@ typedef struct tclient {
 	int closed; /* the server closed or the channel failed */
 } tclient;
 
-/* When nonzero, SO_RCVBUF of the next connections (slow readers). */
-extern int tc_rcvbuf;
+/* When nonzero, SO_RCVBUF and SO_SNDBUF of the next connections. */
+extern int tc_sockbuf;
 
 /* Connect and finish the handshake (XX, or IK with server_pub). NULL on
  * failure. A fresh device key unless sk is given. */

@@ -653,9 +653,9 @@ START_TEST(test_slow_reader_backpressure)
 	char body[8192] = "";
 
 	start(extra);
-	tc_rcvbuf = 4096;
+	tc_sockbuf = 4096;
 	slow = user();
-	tc_rcvbuf = 0;
+	tc_sockbuf = 0;
 	a = user();
 	b = user();
 	e.body_case = LIBCHAT__ENVELOPE__BODY_HEARTBEAT;
