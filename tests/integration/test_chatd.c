@@ -345,6 +345,32 @@ static void attack_before_login(tclient *victim)
 	tc_free(x);
 }
 
+/* A token replayed after logout is refused; nothing else changes. */
+static void attack_token_replay(void)
+{
+	tclient *x = user(), *y;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
+	Libchat__Logout lo = LIBCHAT__LOGOUT__INIT;
+	char uid[65];
+	uint8_t tok[32], sk[32];
+	uint32_t dev = x->dev;
+
+	snprintf(uid, sizeof uid, "%s", x->uid);
+	memcpy(tok, x->token, 32);
+	memcpy(sk, x->sk, 32);
+	e.body_case = LIBCHAT__ENVELOPE__BODY_LOGOUT;
+	e.logout = &lo;
+	a = tc_answer(x, tc_send(x, &e), 5000);
+	ck_assert_int_eq(tc_code(a), 0);
+	lc_envelope_free(a, NULL);
+	tc_free(x);
+	y = tc_connect(D.port, NULL, sk);
+	ck_assert_ptr_nonnull(y);
+	ck_assert_int_eq(tc_login_token(y, uid, dev, tok),
+			 -LIBCHAT__ERROR_CODE__ERROR_TOKEN_EXPIRED);
+	tc_free(y);
+}
+
 START_TEST(test_attackers_do_not_hurt_others)
 {
 	tclient *a, *b;
@@ -353,10 +379,13 @@ START_TEST(test_attackers_do_not_hurt_others)
 	start(NULL);
 	a = user();
 	b = user();
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 15; i++) {
 		snprintf(text, sizeof text, "message %d", i);
 		exchange(i % 2 ? b : a, i % 2 ? a : b, text);
-		switch (i % 4) {
+		switch (i % 5) {
+		case 4:
+			attack_token_replay();
+			break;
 		case 0:
 			attack_malformed();
 			break;
@@ -366,7 +395,7 @@ START_TEST(test_attackers_do_not_hurt_others)
 		case 2:
 			attack_garbage();
 			break;
-		default:
+		case 3:
 			attack_before_login(b);
 		}
 	}
@@ -712,6 +741,54 @@ START_TEST(test_slow_reader_backpressure)
 }
 END_TEST
 
+/* No receiver at all: the bounded queue drops its oldest entries and
+ * counts them; messages stay queued for the device regardless. */
+START_TEST(test_webhook_queue_bound)
+{
+	char url[128], body[8192];
+	const char *extra[] = { "--push", "webhook", "--push-url", url,
+				"--push-queue", "2", "--push-backoff-ms",
+				"10000", NULL };
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	tclient *a, *b;
+	char buid[65];
+	uint32_t bdev;
+
+	/* a port with nobody listening */
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	close(fd);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/push",
+		 ntohs(sa.sin_port));
+	start(extra);
+	a = user();
+	b = user();
+	snprintf(buid, sizeof buid, "%s", b->uid);
+	bdev = b->dev;
+	tc_free(b);
+	usleep(100000);
+	for (int i = 0; i < 5; i++) {
+		uint8_t mid[16];
+
+		randombytes_buf(mid, 16);
+		ck_assert_int_eq(tc_message(a, mid, buid, bdev, "queued"), 0);
+	}
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL, NULL, 0,
+			       body, sizeof body), 200);
+	ck_assert_ptr_nonnull(strstr(body, "chatd_push_notifications_total"
+					   "{outcome=\"queued\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(body, "chatd_push_notifications_total"
+					   "{outcome=\"dropped\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\nchatd_push_queue_depth 2\n"));
+	tc_free(a);
+	stop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chatd");
@@ -724,6 +801,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_exchange_and_receipts);
 	tcase_add_test(tc, test_attackers_do_not_hurt_others);
 	tcase_add_test(tc, test_webhook_push);
+	tcase_add_test(tc, test_webhook_queue_bound);
 	tcase_add_test(tc, test_durability_sigkill);
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_slow_reader_backpressure);
