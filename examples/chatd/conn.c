@@ -29,7 +29,7 @@ void conn_touch(conn *c)
 {
 	worker *w = c->w;
 
-	if (c->touched)
+	if (c->touched || c->finishing)
 		return;
 	c->touched = 1;
 	c->tprev = NULL;
@@ -64,6 +64,9 @@ void conn_finish(conn *c)
 {
 	worker *w = c->w;
 
+	/* the core may call back for c while it closes: ignore those */
+	c->finishing = 1;
+	lc_server_conn_close(c->sc, chatd_now_ms());
 	untouch(c);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -75,7 +78,6 @@ void conn_finish(conn *c)
 		  c->reason);
 	chatd_metrics_closed(c->reason);
 	chatd_metrics_conn(-1);
-	lc_server_conn_close(c->sc, chatd_now_ms());
 	event_free(c->rd);
 	event_free(c->wr);
 	evbuffer_free(c->out);

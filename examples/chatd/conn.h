@@ -30,6 +30,7 @@ struct conn {
 	int eof;      /* the peer hung up or the socket failed */
 	int reason;   /* why it closes (LC_ERR_*), 0 while none */
 	int touched;
+	int finishing; /* inside conn_finish() */
 	int paused;  /* not read: its output is over max_conn_output */
 	conn *prev, *next;   /* worker->conns */
 	conn *tprev, *tnext; /* worker->touched */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -555,6 +556,8 @@ START_TEST(test_durability_sigkill)
 	uint32_t bdev;
 	int acked = 0, outstanding = 0, delivered = 0;
 	lc_envelope *d;
+	struct timespec t0, t1;
+	long ms;
 
 	start(NULL);
 	a = user();
@@ -564,6 +567,7 @@ START_TEST(test_durability_sigkill)
 	memcpy(btok, b->token, 32);
 	memcpy(bsk, b->sk, 32);
 	tc_free(b);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (acked < DUR_ACKED_BEFORE_KILL) {
 		while (outstanding < DUR_WINDOW && M.n < DUR_MAX) {
 			randombytes_buf(M.mid[M.n], 16);
@@ -578,6 +582,10 @@ START_TEST(test_durability_sigkill)
 		for (int i = 0; i < M.n; i++)
 			acked += M.acked[i];
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	fprintf(stderr, "durability: %d acked in %ld ms, %d in flight "
+		"(one commit per loop turn)\n", acked, ms, DUR_WINDOW);
 	/* more in flight, then the kill */
 	for (int k = 0; k < DUR_WINDOW && M.n < DUR_MAX; k++, M.n++) {
 		randombytes_buf(M.mid[M.n], 16);
