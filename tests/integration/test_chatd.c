@@ -633,13 +633,30 @@ START_TEST(test_idle_timeout)
 	char body[8192];
 	tclient *t;
 
+	struct sockaddr_in sa = { 0 };
+	struct pollfd pfd;
+	uint8_t buf[64];
+	int fd, eof = 0;
+
 	start(extra);
+	/* a socket that never starts the handshake */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)D.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	t = user();
 	ck_assert(tc_wait_closed(t, 5000));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!eof && poll(&pfd, 1, 5000) > 0)
+		eof = recv(fd, buf, sizeof buf, 0) <= 0;
+	ck_assert_msg(eof, "a silent socket outlived the idle timeout");
+	close(fd);
 	ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL, NULL, 0,
 			       body, sizeof body), 200);
 	ck_assert_ptr_nonnull(strstr(body, "chatd_connections_closed_total"
-					   "{code=\"-1716\"} 1\n"));
+					   "{code=\"-1716\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\nchatd_connections_open 0\n"));
 	tc_free(t);
 	stop();
