@@ -80,6 +80,8 @@ void conn_finish(conn *c)
 	chatd_metrics_conn(-1);
 	event_free(c->rd);
 	event_free(c->wr);
+	if (c->linger)
+		event_free(c->linger);
 	evbuffer_free(c->out);
 	close(c->fd);
 	free(c);
@@ -125,6 +127,32 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	conn_pump(arg);
+}
+
+static void on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	chatd_log(LC_SERVER_LOG_DEBUG, "conn_linger_expired", "fd=%d", c->fd);
+	conn_finish(c);
+}
+
+/* A closing connection whose peer does not take its last output is
+ * dropped after drain_timeout_ms. */
+static int linger(conn *c)
+{
+	uint64_t ms = c->w->cfg->drain_timeout_ms;
+	struct timeval tv = { (time_t)(ms / 1000),
+			      (suseconds_t)(ms % 1000 * 1000) };
+
+	c->linger = evtimer_new(c->w->base, on_linger, c);
+	if (c->linger == NULL || evtimer_add(c->linger, &tv) != 0) {
+		conn_finish(c);
+		return -1;
+	}
+	return 0;
 }
 
 /* Take the core's output, write what the socket accepts, and close when
@@ -174,6 +202,8 @@ void conn_pump(conn *c)
 		event_add(c->wr, NULL);
 	else
 		event_del(c->wr);
+	if (!reads && c->linger == NULL && linger(c) != 0)
+		return; /* c is gone */
 	/* back-pressure: a peer that does not read stops being read */
 	if (reads && !c->w->draining && evbuffer_get_length(c->out) < cap) {
 		event_add(c->rd, NULL);

@@ -26,6 +26,7 @@ struct conn {
 	int fd;
 	lc_server_conn *sc;
 	struct event *rd, *wr;
+	struct event *linger; /* set once closing: the last output's deadline */
 	struct evbuffer *out;
 	int eof;      /* the peer hung up or the socket failed */
 	int reason;   /* why it closes (LC_ERR_*), 0 while none */

@@ -692,36 +692,26 @@ START_TEST(test_workers_share_the_store)
 }
 END_TEST
 
-/* A client that sends without reading: once its output passes
- * max_conn_output chatd stops reading it (its writes block), others are
- * not stalled, and when it reads again no answer is lost. */
-START_TEST(test_slow_reader_backpressure)
+/* Write heartbeats without reading until the socket takes nothing and
+ * chatd says it paused the connection (a busy server also takes nothing
+ * for a while: ask it). The request ids sent are first..last. */
+static void fill_until_paused(tclient *slow, uint64_t *first, uint64_t *last)
 {
-	const char *extra[] = { "--max-conn-output", "1024", NULL };
-	tclient *slow, *a, *b;
-	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *ack;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
 	Libchat__Heartbeat hb = LIBCHAT__HEARTBEAT__INIT;
-	uint64_t first = 0, last = 0;
-	long pending = 0;
-	int stuck = 0, got = 0;
 	char body[8192] = "";
+	long pending = 0;
+	int stuck = 0;
 
-	start(extra);
-	tc_sockbuf = 4096;
-	slow = user();
-	tc_sockbuf = 0;
-	a = user();
-	b = user();
 	e.body_case = LIBCHAT__ENVELOPE__BODY_HEARTBEAT;
 	e.heartbeat = &hb;
-	/* write until the socket takes nothing and chatd says it paused
-	 * (a busy server also takes nothing for a while: ask it) */
+	*first = 0;
 	for (int round = 0; round < 400000; round++) {
 		while (pending < 65536) {
-			last = tc_queue(slow, &e);
-			ck_assert_uint_ne(last, 0);
-			if (first == 0)
-				first = last;
+			*last = tc_queue(slow, &e);
+			ck_assert_uint_ne(*last, 0);
+			if (*first == 0)
+				*first = *last;
 			pending += 32;
 		}
 		long left = tc_write_some(slow);
@@ -741,9 +731,29 @@ START_TEST(test_slow_reader_backpressure)
 		stuck = 0;
 	}
 	fprintf(stderr, "back-pressure: %llu requests written\n",
-		(unsigned long long)(last - first + 1));
+		(unsigned long long)(*last - *first + 1));
 	ck_assert_ptr_nonnull(strstr(body, "\nchatd_connections_paused_total "));
 	ck_assert_ptr_null(strstr(body, "\nchatd_connections_paused_total 0\n"));
+}
+
+/* A client that sends without reading: once its output passes
+ * max_conn_output chatd stops reading it (its writes block), others are
+ * not stalled, and when it reads again no answer is lost. */
+START_TEST(test_slow_reader_backpressure)
+{
+	const char *extra[] = { "--max-conn-output", "1024", NULL };
+	tclient *slow, *a, *b;
+	lc_envelope *ack;
+	uint64_t first, last;
+	int got = 0;
+
+	start(extra);
+	tc_sockbuf = 4096;
+	slow = user();
+	tc_sockbuf = 0;
+	a = user();
+	b = user();
+	fill_until_paused(slow, &first, &last);
 	exchange(a, b, "not stalled");
 	for (uint64_t rid = first; rid <= last; rid++) {
 		for (int tries = 0; (ack = tc_answer(slow, rid, 20)) == NULL;
@@ -814,6 +824,37 @@ START_TEST(test_webhook_queue_bound)
 }
 END_TEST
 
+/* A paused client that never reads again: the idle timeout closes it and
+ * its unread output is dropped after drain_timeout_ms. */
+START_TEST(test_stuck_reader_dropped)
+{
+	const char *extra[] = { "--max-conn-output", "1024",
+				"--idle-timeout-ms", "1000",
+				"--drain-timeout-ms", "200", NULL };
+	char body[8192];
+	uint64_t first, last;
+	tclient *slow;
+	int closed = 0;
+
+	start(extra);
+	tc_sockbuf = 4096;
+	slow = user();
+	tc_sockbuf = 0;
+	fill_until_paused(slow, &first, &last);
+	for (int i = 0; i < 100 && !closed; i++) {
+		usleep(50000);
+		ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL,
+				       NULL, 0, body, sizeof body), 200);
+		closed = strstr(body, "\nchatd_connections_open 0\n") != NULL;
+	}
+	ck_assert_msg(closed, "a client that never reads was kept");
+	ck_assert_ptr_nonnull(strstr(body, "chatd_connections_closed_total"
+					   "{code=\"-1716\"} 1\n"));
+	tc_free(slow);
+	stop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chatd");
@@ -830,6 +871,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_durability_sigkill);
 	tcase_add_test(tc, test_idle_timeout);
 	tcase_add_test(tc, test_slow_reader_backpressure);
+	tcase_add_test(tc, test_stuck_reader_dropped);
 	tcase_add_test(tc, test_workers_share_the_store);
 	suite_add_tcase(s, tc);
 	return s;
