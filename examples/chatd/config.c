@@ -56,9 +56,9 @@ static const struct key keys[] = {
 	{ "pwhash_memlimit", K_U64, F(pwhash_memlimit), "0",
 	  "Argon2id memory (bytes); 0: libsodium's INTERACTIVE" },
 	{ "drain_timeout_ms", K_U64, F(drain_timeout_ms), "5000",
-	  "on SIGTERM, how long pending output may take to leave" },
+	  "time a closing connection's output (all, on SIGTERM) may take" },
 	{ "max_conn_output", K_U64, F(max_conn_output), "262144",
-	  "bytes buffered per connection before reading from the core pauses" },
+	  "bytes buffered for a connection before it stops being read" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
