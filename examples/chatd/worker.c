@@ -113,11 +113,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct timeval tv;
 	uint64_t ms = w->cfg->drain_timeout_ms;
 
+	unsigned open = 0;
+
 	(void)what;
 	if (w->draining)
 		return;
-	chatd_log(LC_SERVER_LOG_INFO, "draining", "signal=%d conns_open=%s",
-		  (int)sig, w->conns ? "yes" : "no");
+	for (conn *c = w->conns; c; c = c->next)
+		open++;
+	chatd_log(LC_SERVER_LOG_INFO, "draining", "signal=%d conns_open=%u",
+		  (int)sig, open);
 	w->draining = 1;
 	evconnlistener_disable(w->listener);
 	evtimer_del(w->timer_ev);
