@@ -166,10 +166,21 @@ static void cb_push(const char *user, uint32_t dev, const char *sender,
 	chatd_push_notify(w->push, user, dev, sender, sdev, mid);
 }
 
+/* The core's message as one quoted value: no quotes, no line breaks. */
 static void cb_log(int level, const char *msg, void *ud)
 {
+	char clean[512];
+	size_t i;
+
 	(void)ud;
-	chatd_log(level, "core", "msg=\"%s\"", msg);
+	for (i = 0; msg[i] && i < sizeof clean - 1; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+
+		clean[i] = ch == '"' ? '\'' : ch < 0x20 || ch == 0x7f ? ' '
+									: (char)ch;
+	}
+	clean[i] = '\0';
+	chatd_log(level, "core", "msg=\"%s\"", clean);
 }
 
 static int open_server(worker *w, const uint8_t *key)
