@@ -58,7 +58,6 @@ void chatd_log(int level, const char *event, const char *fmt, ...)
 int chatd_key_load(const char *dir, uint8_t *priv, uint8_t pub[32]);
 
 /* metrics.c */
-typedef struct chatd_metrics chatd_metrics;
 void chatd_metrics_conn(int delta);
 void chatd_metrics_closed(int reason);
 void chatd_metrics_paused(void);
