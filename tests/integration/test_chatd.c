@@ -855,6 +855,127 @@ START_TEST(test_stuck_reader_dropped)
 }
 END_TEST
 
+/* Drain and ack every GroupEvent push of t. */
+static int ack_group_events(tclient *t)
+{
+	lc_envelope *g;
+	int n = 0;
+
+	while ((g = tc_wait(t, LIBCHAT__ENVELOPE__BODY_GROUP_EVENT, 0, 300))) {
+		tc_ack(t, g);
+		lc_envelope_free(g, NULL);
+		n++;
+	}
+	return n;
+}
+
+static int group_send(tclient *t, const uint8_t gid[16], const uint8_t mid[16],
+		      const char *body)
+{
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
+	Libchat__Send sd = LIBCHAT__SEND__INIT;
+	int rc;
+
+	sd.message_id.data = (uint8_t *)mid;
+	sd.message_id.len = 16;
+	sd.group_id.data = (uint8_t *)gid;
+	sd.group_id.len = 16;
+	sd.group_body.data = (uint8_t *)body;
+	sd.group_body.len = strlen(body);
+	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
+	e.send = &sd;
+	a = tc_answer(t, tc_send(t, &e), 5000);
+	rc = tc_code(a);
+	lc_envelope_free(a, NULL);
+	return rc;
+}
+
+/* A group over real sockets: fan-out with a receipt per member device;
+ * an outsider cannot post and a plain member cannot remove anyone, and
+ * neither disturbs the members. */
+START_TEST(test_group_fanout_and_authorisation)
+{
+	tclient *a, *b, *c, *x;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *ans, *d;
+	Libchat__GroupCreate gc = LIBCHAT__GROUP_CREATE__INIT;
+	Libchat__GroupRemove gr = LIBCHAT__GROUP_REMOVE__INIT;
+	char *members[2];
+	uint8_t gid[16], mid[16];
+	tclient *to[2];
+
+	start(NULL);
+	a = user();
+	b = user();
+	c = user();
+	x = user();
+	members[0] = b->uid;
+	members[1] = c->uid;
+	gc.name = "friends";
+	gc.n_member_user_ids = 2;
+	gc.member_user_ids = members;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_GROUP_CREATE;
+	e.group_create = &gc;
+	ans = tc_answer(a, tc_send(a, &e), 5000);
+	ck_assert_int_eq(tc_code(ans), 0);
+	ck_assert_ptr_nonnull(ans->ack->group);
+	ck_assert_uint_eq(ans->ack->group->group_id.len, 16);
+	memcpy(gid, ans->ack->group->group_id.data, 16);
+	lc_envelope_free(ans, NULL);
+	ck_assert_int_ge(ack_group_events(b), 1);
+	ck_assert_int_ge(ack_group_events(c), 1);
+	ack_group_events(a);
+
+	/* the outsider posts, then tries to remove a member */
+	randombytes_buf(mid, 16);
+	ck_assert_int_eq(group_send(x, gid, mid, "let me in"),
+			 -LIBCHAT__ERROR_CODE__ERROR_NOT_MEMBER);
+	gr.group_id.data = gid;
+	gr.group_id.len = 16;
+	gr.n_user_ids = 1;
+	gr.user_ids = &members[1];
+	e.body_case = LIBCHAT__ENVELOPE__BODY_GROUP_REMOVE;
+	e.group_remove = &gr;
+	ans = tc_answer(x, tc_send(x, &e), 5000);
+	ck_assert_int_eq(tc_code(ans), -LIBCHAT__ERROR_CODE__ERROR_NOT_MEMBER);
+	lc_envelope_free(ans, NULL);
+	/* a member who is not admin cannot remove either */
+	ans = tc_answer(b, tc_send(b, &e), 5000);
+	ck_assert_int_eq(tc_code(ans), -LIBCHAT__ERROR_CODE__ERROR_NOT_ADMIN);
+	lc_envelope_free(ans, NULL);
+
+	/* the admin's message reaches both members, each with a receipt */
+	randombytes_buf(mid, 16);
+	ck_assert_int_eq(group_send(a, gid, mid, "hi all"), 0);
+	to[0] = b;
+	to[1] = c;
+	for (int i = 0; i < 2; i++) {
+		d = tc_wait(to[i], DELIVER, 0, 5000);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_mem_eq(d->deliver->message_id.data, mid, 16);
+		ck_assert_mem_eq(d->deliver->group_id.data, gid, 16);
+		ck_assert_str_eq(d->deliver->from->user_id, a->uid);
+		ck_assert_mem_eq(d->deliver->body.data, "hi all", 6);
+		tc_ack(to[i], d);
+		lc_envelope_free(d, NULL);
+	}
+	for (int i = 0; i < 2; i++) {
+		d = tc_wait(a, RECEIPT, 0, 5000);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_int_eq(d->receipt->type,
+				 LIBCHAT__RECEIPT_TYPE__RECEIPT_DELIVERED);
+		tc_ack(a, d);
+		lc_envelope_free(d, NULL);
+	}
+	/* the outsider saw nothing */
+	ck_assert_ptr_null(tc_wait(x, DELIVER, 0, 200));
+	tc_free(a);
+	tc_free(b);
+	tc_free(c);
+	tc_free(x);
+	stop();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("chatd");
@@ -866,6 +987,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_config_documented);
 	tcase_add_test(tc, test_exchange_and_receipts);
 	tcase_add_test(tc, test_attackers_do_not_hurt_others);
+	tcase_add_test(tc, test_group_fanout_and_authorisation);
 	tcase_add_test(tc, test_webhook_push);
 	tcase_add_test(tc, test_webhook_queue_bound);
 	tcase_add_test(tc, test_durability_sigkill);
