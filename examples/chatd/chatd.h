@@ -1,0 +1,96 @@
+/* chatd: the reference server around the libchat-server core.
+ *
+ * One worker = one libevent loop + one lc_server over the data directory:
+ * a TCP listener for Noise + frames, an HTTP listener for health and
+ * metrics, timers from the core, a push provider. Several workers are
+ * separate processes sharing the ports through SO_REUSEPORT. */
+#ifndef CHATD_H
+#define CHATD_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include <libchat/server.h>
+
+#define CHATD_ADDR_MAX 128
+#define CHATD_PATH_MAX 512
+
+typedef struct chatd_config {
+	char listen[CHATD_ADDR_MAX];   /* frames: HOST:PORT */
+	char http[CHATD_ADDR_MAX];     /* health, metrics: HOST:PORT */
+	char data[CHATD_PATH_MAX];     /* LMDB directory and server key */
+	unsigned workers;
+	char push[16];                 /* "log" or "webhook" */
+	char push_url[CHATD_PATH_MAX];
+	unsigned push_queue;           /* pending notifications kept */
+	unsigned push_retries;         /* attempts per notification */
+	uint64_t push_backoff_ms;      /* first retry delay, doubled */
+	int log_level;                 /* LC_SERVER_LOG_* */
+	uint64_t map_size_mb;
+	uint64_t idle_timeout_ms;
+	uint64_t token_lifetime_ms;
+	uint32_t rate_per_minute;
+	uint32_t min_password_len;
+	uint32_t max_group_members;
+	uint64_t pwhash_opslimit;
+	uint64_t pwhash_memlimit;
+	uint64_t drain_timeout_ms;
+	uint64_t max_conn_output;      /* bytes buffered per connection */
+} chatd_config;
+
+/* config.c */
+void chatd_config_defaults(chatd_config *c);
+int chatd_config_file(chatd_config *c, const char *path);
+int chatd_config_set(chatd_config *c, const char *key, const char *val);
+void chatd_config_help(FILE *out);
+
+/* log.c: one key=value line per event on stderr. */
+void chatd_log_init(int level, unsigned worker);
+int chatd_log_level_parse(const char *s);
+void chatd_log(int level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* key.c: the server's Noise static key in DATA/server.key (0600). */
+int chatd_key_load(const char *dir, uint8_t *priv, uint8_t pub[32]);
+
+/* metrics.c */
+void chatd_metrics_conn(int delta);
+void chatd_metrics_closed(int reason);
+void chatd_metrics_paused(void);
+void chatd_metrics_bytes(uint64_t in, uint64_t out);
+void chatd_metrics_turn(uint64_t usec, int flush_rc);
+void chatd_metrics_push(const char *what);
+void chatd_metrics_push_depth(size_t n);
+void chatd_metrics_http(int code);
+void chatd_metrics_render(struct evbuffer *out);
+int chatd_metrics_healthy(void);
+
+/* push.c */
+typedef struct chatd_push chatd_push;
+int chatd_push_new(chatd_push **p, struct event_base *base,
+		   const chatd_config *cfg);
+void chatd_push_free(chatd_push *p);
+void chatd_push_notify(chatd_push *p, const char *user, uint32_t dev,
+		       const char *sender, uint32_t sender_dev,
+		       const uint8_t mid[LC_SERVER_ID_LEN]);
+
+/* http.c */
+struct evhttp;
+int chatd_http_start(struct event_base *base, const chatd_config *cfg,
+		     int fd, struct evhttp **out);
+
+/* worker.c: one event loop; returns the exit status. */
+int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,
+		     unsigned index, int frame_fd, int http_fd);
+
+/* addr.c: "HOST:PORT" into a sockaddr; a listening socket. */
+int chatd_listen_socket(const char *hostport, int reuseport);
+int chatd_sock_port(int fd);
+
+uint64_t chatd_now_ms(void);
+
+#endif

@@ -1,0 +1,46 @@
+/* A worker and its frame connections. */
+#ifndef CHATD_CONN_H
+#define CHATD_CONN_H
+
+#include "chatd.h"
+
+typedef struct conn conn;
+
+typedef struct worker {
+	struct event_base *base;
+	const chatd_config *cfg;
+	lc_server *srv;
+	chatd_push *push;
+	struct evconnlistener *listener;
+	struct evhttp *http;
+	struct event *flush_ev, *timer_ev, *drain_ev, *drain_poll, *sig_term, *sig_int;
+	conn *conns;            /* every open connection */
+	conn *touched;          /* connections to pump after this turn */
+	uint64_t turn_start_us; /* first input of the turn; 0: none */
+	int draining;
+	int exit_code;
+} worker;
+
+struct conn {
+	worker *w;
+	int fd;
+	lc_server_conn *sc;
+	struct event *rd, *wr;
+	struct event *linger; /* set once closing: the last output's deadline */
+	struct evbuffer *out;
+	int eof;      /* the peer hung up or the socket failed */
+	int reason;   /* why it closes (LC_ERR_*), 0 while none */
+	int touched;
+	int finishing; /* inside conn_finish() */
+	int paused;  /* not read: its output is over max_conn_output */
+	conn *prev, *next;   /* worker->conns */
+	conn *tprev, *tnext; /* worker->touched */
+};
+
+void conn_accept(worker *w, int fd);
+void conn_touch(conn *c);
+void conn_pump(conn *c);
+void conn_finish(conn *c);
+uint64_t conn_now_us(void);
+
+#endif

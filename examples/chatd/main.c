@@ -1,0 +1,239 @@
+/* chatd: the libchat reference server. See --help and doc/operations.md. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "chatd.h"
+
+#define CHATD_WORKERS_MAX 256
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: chatd [--config FILE] [--KEY VALUE ...]\n"
+"       chatd --print-key [--data DIR]\n"
+"       chatd --help\n"
+"\n"
+"chatd is the libchat reference server: a TCP listener speaking Noise and\n"
+"frames to clients, an HTTP listener for GET /healthz (200 \"ok\" while the\n"
+"store commits) and GET /metrics (Prometheus text), and an LMDB store in\n"
+"the data directory. The server's Noise static key is generated on first\n"
+"start into DATA/server.key (mode 0600); --print-key prints its public\n"
+"half in hex for clients to pin.\n"
+"\n"
+"Settings come from the defaults, then --config FILE (lines \"key = value\",\n"
+"'#' comments; an unknown key is an error), then flags: every key is also\n"
+"a flag, --KEY VALUE, with '-' or '_' (e.g. --push-url URL, --log-level\n"
+"debug). Common flags:\n"
+"  --listen HOST:PORT   frame listener          --http HOST:PORT  HTTP\n"
+"  --data DIR           data directory          --workers N       processes\n"
+"  --push log|webhook   push provider           --push-url URL    webhook\n"
+"  --log-level LEVEL    error|warn|info|debug\n"
+"\n"
+"Workers: N processes share the ports through SO_REUSEPORT, each with its\n"
+"own event loop and its own core over the same LMDB directory. The core\n"
+"routes a message live only to connections of its own process; a device\n"
+"connected to another worker gets it from its queue on its next connect.\n"
+"So the default is 1 worker; use more only behind a balancer that keeps\n"
+"the devices of one conversation on one worker.\n"
+"\n"
+"Signals: SIGTERM or SIGINT stop accepting, commit, let pending output\n"
+"leave (drain_timeout_ms), close every connection and exit 0.\n"
+"Logs: one line per event on stderr, key=value; never secrets.\n"
+"\n");
+	chatd_config_help(out);
+}
+
+static int print_key(const chatd_config *cfg)
+{
+	uint8_t *priv = sodium_malloc(32), pub[32];
+	char hex[65];
+	int rc;
+
+	if (priv == NULL)
+		return 1;
+	rc = chatd_key_load(cfg->data, priv, pub);
+	sodium_free(priv);
+	if (rc != 0)
+		return 1;
+	sodium_bin2hex(hex, sizeof hex, pub, sizeof pub);
+	printf("%s\n", hex);
+	return 0;
+}
+
+/* Flags: --config first, then the rest on top. */
+static int parse_args(int argc, char **argv, chatd_config *cfg, int *mode)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc &&
+		    chatd_config_file(cfg, argv[++i]) != 0)
+			return -1;
+	for (int i = 1; i < argc; i++) {
+		char key[64];
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*mode = 'h';
+			continue;
+		}
+		if (strcmp(a, "--print-key") == 0) {
+			*mode = 'k';
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || strlen(a + 2) >= sizeof key ||
+		    i + 1 >= argc) {
+			fprintf(stderr, "chatd: bad argument \"%s\" (see "
+					"--help)\n", a);
+			return -1;
+		}
+		if (strcmp(a, "--config") == 0) {
+			i++;
+			continue;
+		}
+		strcpy(key, a + 2);
+		for (char *p = key; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (chatd_config_set(cfg, key, argv[++i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static pid_t children[CHATD_WORKERS_MAX];
+static unsigned n_children;
+
+static void forward(int sig)
+{
+	for (unsigned i = 0; i < n_children; i++)
+		if (children[i] > 0)
+			kill(children[i], sig);
+}
+
+/* The parent of several workers forwards SIGTERM/SIGINT and waits. */
+static int supervise(void)
+{
+	struct sigaction sa;
+	int status, rc = 0;
+	unsigned left = n_children;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	while (left) {
+		pid_t p = wait(&status);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			break;
+		left--;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			rc = 1;
+			forward(SIGTERM); /* one worker failed: stop all */
+		}
+	}
+	return rc;
+}
+
+static int run(const chatd_config *cfg, const uint8_t *key)
+{
+	unsigned n = cfg->workers ? cfg->workers : 1;
+	int ffd = chatd_listen_socket(cfg->listen, n > 1);
+	int hfd = chatd_listen_socket(cfg->http, n > 1);
+	char addr[CHATD_ADDR_MAX + 8];
+
+	if (ffd < 0 || hfd < 0)
+		return 1;
+	chatd_log(LC_SERVER_LOG_INFO, "listening", "frames=%d http=%d "
+		  "workers=%u data=%s push=%s", chatd_sock_port(ffd),
+		  chatd_sock_port(hfd), n, cfg->data, cfg->push);
+	if (n == 1)
+		return chatd_worker_run(cfg, key, 0, ffd, hfd);
+	for (unsigned i = 0; i < n; i++) {
+		int f = ffd, h = hfd;
+		pid_t pid;
+
+		if (i > 0) { /* later workers bind the ports the first got */
+			chatd_config c2 = *cfg;
+			const char *colon = strrchr(cfg->listen, ':');
+
+			snprintf(addr, sizeof addr, "%.*s:%d",
+				 (int)(colon - cfg->listen), cfg->listen,
+				 chatd_sock_port(ffd));
+			f = chatd_listen_socket(addr, 1);
+			colon = strrchr(c2.http, ':');
+			snprintf(addr, sizeof addr, "%.*s:%d",
+				 (int)(colon - c2.http), c2.http,
+				 chatd_sock_port(hfd));
+			h = chatd_listen_socket(addr, 1);
+			if (f < 0 || h < 0)
+				break;
+		}
+		pid = fork();
+		if (pid == 0) {
+#ifdef __linux__
+			/* a worker drains when its supervisor is gone */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+			if (i > 0) {
+				close(ffd);
+				close(hfd);
+			}
+			_exit(chatd_worker_run(cfg, key, i, f, h));
+		}
+		if (pid > 0)
+			children[n_children++] = pid;
+		if (i > 0) {
+			close(f);
+			close(h);
+		}
+	}
+	close(ffd);
+	close(hfd);
+	return supervise();
+}
+
+int main(int argc, char **argv)
+{
+	chatd_config cfg;
+	uint8_t *priv, pub[32];
+	int mode = 0, rc;
+
+	chatd_config_defaults(&cfg);
+	if (parse_args(argc, argv, &cfg, &mode) != 0)
+		return 2;
+	if (mode == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (sodium_init() < 0)
+		return 1;
+	chatd_log_init(cfg.log_level, 0);
+	if (mode == 'k')
+		return print_key(&cfg);
+	if (cfg.workers > CHATD_WORKERS_MAX ||
+	    (strcmp(cfg.push, "webhook") == 0 && cfg.push_url[0] == '\0')) {
+		fprintf(stderr, "chatd: workers at most %d; push = webhook "
+				"needs push_url\n", CHATD_WORKERS_MAX);
+		return 2;
+	}
+	if ((priv = sodium_malloc(32)) == NULL)
+		return 1;
+	rc = chatd_key_load(cfg.data, priv, pub);
+	if (rc == 0)
+		rc = run(&cfg, priv);
+	else
+		rc = 1;
+	sodium_free(priv);
+	return rc;
+}
