@@ -12,5 +12,6 @@
 #include <libchat/error.h>
 #include <libchat/frame.h>
 #include <libchat/noise.h>
+#include <libchat/crypto.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
