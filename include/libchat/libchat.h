@@ -13,5 +13,6 @@
 #include <libchat/frame.h>
 #include <libchat/noise.h>
 #include <libchat/crypto.h>
+#include <libchat/store.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */

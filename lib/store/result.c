@@ -1,0 +1,214 @@
+/* Result objects: pages of messages, chat lists and search hits. Each owns
+ * an arena that holds every string and byte its items point to. */
+#include <string.h>
+
+#include "result.h"
+
+struct block {
+	struct block *next;
+	size_t used, cap;
+	/* data follows, aligned for any type */
+	max_align_t data[];
+};
+
+struct lc_arena {
+	lc_allocator mem;
+	struct block *head;
+};
+
+int lc_arena_new(lc_arena **out, const lc_allocator *mem)
+{
+	lc_arena *a = lc_malloc(mem, sizeof *a);
+
+	if (a == NULL)
+		return LC_ERR_NOMEM;
+	a->mem = *mem;
+	a->head = NULL;
+	*out = a;
+	return 0;
+}
+
+void *lc_arena_alloc(lc_arena *a, size_t n)
+{
+	struct block *b = a->head;
+	const size_t al = sizeof(max_align_t);
+	uint8_t *p;
+
+	n = (n + al - 1) / al * al;
+	if (n == 0)
+		n = al;
+	if (b == NULL || b->cap - b->used < n) {
+		size_t cap = n > 8192 ? n : 8192;
+
+		b = lc_malloc(&a->mem, sizeof *b + cap);
+		if (b == NULL)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = (uint8_t *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+char *lc_arena_strdup(lc_arena *a, const char *s, size_t n)
+{
+	char *p = lc_arena_alloc(a, n + 1);
+
+	if (p == NULL)
+		return NULL;
+	if (n)
+		memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+void lc_arena_free(lc_arena *a)
+{
+	if (a == NULL)
+		return;
+	while (a->head) {
+		struct block *b = a->head;
+
+		a->head = b->next;
+		lc_free(&a->mem, b);
+	}
+	lc_free(&a->mem, a);
+}
+
+/* ---------------------------------------------------------------- pages */
+
+int lc_page_new(lc_store_page **out, const lc_allocator *mem, size_t cap)
+{
+	lc_store_page *p = lc_calloc(mem, 1, sizeof *p);
+
+	if (p == NULL)
+		return LC_ERR_NOMEM;
+	p->mem = *mem;
+	if (lc_arena_new(&p->arena, mem) != 0) {
+		lc_free(mem, p);
+		return LC_ERR_NOMEM;
+	}
+	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	if (p->items == NULL) {
+		lc_store_page_free(p);
+		return LC_ERR_NOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+size_t lc_store_page_count(const lc_store_page *p)
+{
+	return p ? p->count : 0;
+}
+
+const lc_store_message *lc_store_page_get(const lc_store_page *p, size_t i)
+{
+	return p && i < p->count ? &p->items[i] : NULL;
+}
+
+int lc_store_page_has_more(const lc_store_page *p)
+{
+	return p ? p->has_more : 0;
+}
+
+void lc_store_page_free(lc_store_page *p)
+{
+	if (p == NULL)
+		return;
+	lc_arena_free(p->arena);
+	lc_free(&p->mem, p);
+}
+
+/* ---------------------------------------------------------------- chats */
+
+int lc_chats_new(lc_store_chats **out, const lc_allocator *mem, size_t cap)
+{
+	lc_store_chats *p = lc_calloc(mem, 1, sizeof *p);
+
+	if (p == NULL)
+		return LC_ERR_NOMEM;
+	p->mem = *mem;
+	if (lc_arena_new(&p->arena, mem) != 0) {
+		lc_free(mem, p);
+		return LC_ERR_NOMEM;
+	}
+	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	if (p->items == NULL) {
+		lc_store_chats_free(p);
+		return LC_ERR_NOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+size_t lc_store_chats_count(const lc_store_chats *p)
+{
+	return p ? p->count : 0;
+}
+
+const lc_store_chat *lc_store_chats_get(const lc_store_chats *p, size_t i)
+{
+	return p && i < p->count ? &p->items[i] : NULL;
+}
+
+int lc_store_chats_has_more(const lc_store_chats *p)
+{
+	return p ? p->has_more : 0;
+}
+
+void lc_store_chats_free(lc_store_chats *p)
+{
+	if (p == NULL)
+		return;
+	lc_arena_free(p->arena);
+	lc_free(&p->mem, p);
+}
+
+/* ---------------------------------------------------------------- hits */
+
+int lc_hits_new(lc_store_hits **out, const lc_allocator *mem, size_t cap)
+{
+	lc_store_hits *p = lc_calloc(mem, 1, sizeof *p);
+
+	if (p == NULL)
+		return LC_ERR_NOMEM;
+	p->mem = *mem;
+	if (lc_arena_new(&p->arena, mem) != 0) {
+		lc_free(mem, p);
+		return LC_ERR_NOMEM;
+	}
+	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	if (p->items == NULL) {
+		lc_store_hits_free(p);
+		return LC_ERR_NOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+size_t lc_store_hits_count(const lc_store_hits *p)
+{
+	return p ? p->count : 0;
+}
+
+const lc_store_hit *lc_store_hits_get(const lc_store_hits *p, size_t i)
+{
+	return p && i < p->count ? &p->items[i] : NULL;
+}
+
+int lc_store_hits_has_more(const lc_store_hits *p)
+{
+	return p ? p->has_more : 0;
+}
+
+void lc_store_hits_free(lc_store_hits *p)
+{
+	if (p == NULL)
+		return;
+	lc_arena_free(p->arena);
+	lc_free(&p->mem, p);
+}
