@@ -13,6 +13,7 @@
 #include <libchat/frame.h>
 #include <libchat/noise.h>
 #include <libchat/crypto.h>
+#include <libchat/receipts.h>
 #include <libchat/store.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
