@@ -1,0 +1,249 @@
+/* Pushes: delivered messages, receipts; read receipts sent. */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "client_int.h"
+
+#define MAX_RECORDS (2 * LC_CL_MAX_DEVICES)
+
+static const lc_rng *rngp(const lc_client *c)
+{
+	return c->has_rng ? &c->rng : NULL;
+}
+
+void lc_cl_ack_push(lc_client *c, uint64_t rid, uint64_t now)
+{
+	Libchat__Ack a = LIBCHAT__ACK__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+
+	if (rid == 0)
+		return;
+	e.request_id = rid;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_ACK;
+	e.ack = &a;
+	(void)lc_cl_emit(c, &e, 0, now, NULL);
+}
+
+static void notify(lc_client *c, const uint8_t *mid,
+		   const lc_store_receipt *r, int aggregate)
+{
+	if (c->cb.receipt)
+		c->cb.receipt(mid, r->user_id, r->device_id,
+			      (int)(r->state & LC_RECEIPT_STATE_MASK), aggregate,
+			      c->ud);
+}
+
+/* Apply an event to one recipient device's receipt (uid NULL: all), store
+ * the records and the aggregate, and report each change. */
+int lc_cl_receipts_event(lc_client *c, const uint8_t mid[16],
+			 const char *uid, uint32_t dev, int event,
+			 uint64_t time_ms)
+{
+	lc_store_receipt r[MAX_RECORDS];
+	uint8_t st[MAX_RECORDS], before[MAX_RECORDS];
+	size_t n = 0, idx = LC_RECEIPT_ALL;
+	uint32_t agg;
+	int rc = lc_store_receipts_get(c->store, mid, r, MAX_RECORDS, &n);
+
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		st[i] = (uint8_t)r[i].state;
+		if (!lc_receipt_is_valid(st[i]))
+			return LC_ERR_STORE_CORRUPT;
+		if (uid && strcmp(r[i].user_id, uid) == 0 &&
+		    r[i].device_id == dev)
+			idx = i;
+	}
+	if (uid && idx == LC_RECEIPT_ALL) {
+		/* a device that appeared after the first send */
+		if (n == MAX_RECORDS || strlen(uid) > LC_CL_UID_MAX)
+			return LC_ERR_NOT_FOUND;
+		memset(&r[n], 0, sizeof r[n]);
+		strcpy(r[n].user_id, uid);
+		r[n].device_id = dev;
+		st[n] = LC_RECEIPT_SENT;
+		idx = n++;
+	}
+	memcpy(before, st, n);
+	rc = lc_receipt_group_apply(st, n, idx, event);
+	if (rc <= 0)
+		return rc;
+	rc = lc_receipt_aggregate(st, n);
+	if (rc < 0)
+		return rc;
+	agg = (uint32_t)rc;
+	for (size_t i = 0; i < n; i++) {
+		if (st[i] != before[i] && (st[i] & LC_RECEIPT_STATE_MASK) <
+		    LC_STORE_RECEIPT_TIMES)
+			r[i].times[st[i] & LC_RECEIPT_STATE_MASK] = time_ms;
+		r[i].state = st[i];
+	}
+	if ((rc = lc_store_receipts_put(c->store, mid, r, n, &agg)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (st[i] != before[i])
+			notify(c, mid, &r[i], (int)agg);
+	return 0;
+}
+
+void lc_cl_on_receipt(lc_client *c, const lc_envelope *e, uint64_t now)
+{
+	const Libchat__Receipt *r = e->receipt;
+	int ev = r->type == LIBCHAT__RECEIPT_TYPE__RECEIPT_READ ?
+		 LC_RECEIPT_EV_READ : LC_RECEIPT_EV_DELIVERED;
+
+	if (r->peer && lc_cl_valid_uid(r->peer->user_id) &&
+	    strcmp(r->peer->user_id, c->uid) != 0 &&
+	    r->type != LIBCHAT__RECEIPT_TYPE__RECEIPT_UNSPECIFIED) {
+		for (size_t i = 0; i < r->n_message_ids; i++) {
+			int rc;
+
+			if (r->message_ids[i].len != LC_CLIENT_ID_LEN)
+				continue;
+			rc = lc_cl_receipts_event(c, r->message_ids[i].data,
+						  r->peer->user_id,
+						  r->peer->device_id, ev,
+						  r->time_ms);
+			if (rc < 0 && rc != LC_ERR_NOT_FOUND &&
+			    rc != LC_ERR_STORE_CORRUPT)
+				return; /* not durable: the server sends it again */
+		}
+	}
+	lc_cl_ack_push(c, e->request_id, now);
+}
+
+/* Decrypt a pairwise message; on success *s holds the session to save and
+ * *pk_used tells whether a one-time prekey was spent. */
+static int decrypt(lc_client *c, const Libchat__Deliver *d, lc_ratchet **s,
+		   int *pk_used, uint8_t *pt, size_t cap, size_t *pt_len)
+{
+	const char *uid = d->from->user_id;
+	uint32_t dev = d->from->device_id;
+	int rc = lc_cl_session_load(c, uid, dev, s);
+
+	*pk_used = 0;
+	if (rc && rc != LC_ERR_NO_SESSION)
+		return rc;
+	if (rc == 0) {
+		rc = lc_ratchet_decrypt(*s, d->body.data, d->body.len, pt, cap,
+					pt_len);
+		if (rc != LC_ERR_NO_SESSION || d->type !=
+		    LIBCHAT__CIPHER_TYPE__CIPHER_PREKEY)
+			return rc;
+		lc_ratchet_free(*s);
+		*s = NULL;
+	}
+	if (d->type != LIBCHAT__CIPHER_TYPE__CIPHER_PREKEY)
+		return LC_ERR_NO_SESSION;
+	rc = lc_x3dh_respond(s, c->id, c->pk, d->body.data, d->body.len, pt,
+			     cap, pt_len, &c->mem, rngp(c));
+	*pk_used = rc == 0;
+	return rc;
+}
+
+static int transient(int rc)
+{
+	return rc == LC_ERR_NOMEM || rc == LC_ERR_IO ||
+	       rc == LC_ERR_STORE_FULL || rc == LC_ERR_STORE_BUSY;
+}
+
+/* Store the decrypted content; 0 stored or duplicate. */
+static int commit(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
+		  size_t len, lc_client_message *out)
+{
+	lc_store_message m;
+	const char *hint, *text;
+	size_t hl, tl, ul;
+	int kind, rc;
+
+	if ((rc = lc_unpad(pt, len, &len)) ||
+	    (rc = lc_cl_content_parse(pt, len, &kind, &hint, &hl, &text, &tl)))
+		return rc;
+	memset(&m, 0, sizeof m);
+	memcpy(m.id, d->message_id.data, LC_CLIENT_ID_LEN);
+	out->outgoing = strcmp(d->from->user_id, c->uid) == 0;
+	if (out->outgoing && (hl == 0 || hl > LC_CL_UID_MAX))
+		return LC_ERR_MALFORMED;
+	m.chat_id = d->from->user_id;
+	if (out->outgoing) {
+		char *chat = (char *)pt + len + 1; /* after the content */
+		ul = hl;
+		memmove(chat, hint, ul);
+		chat[ul] = 0;
+		m.chat_id = chat;
+	}
+	pt[len] = 0; /* the text ends the content: terminate it */
+	m.sender_id = d->from->user_id;
+	m.sender_device = d->from->device_id;
+	m.time_ms = d->server_time_ms;
+	m.flags = out->outgoing ? LC_STORE_MSG_OUTGOING : 0;
+	m.state = out->outgoing ? LC_RECEIPT_SENT : 0;
+	m.kind = (uint32_t)kind;
+	m.text = text;
+	m.text_len = tl;
+	rc = lc_store_message_put(c->store, &m, 0);
+	out->id = d->message_id.data;
+	out->chat_id = m.chat_id;
+	out->sender_id = m.sender_id;
+	out->sender_device = m.sender_device;
+	out->time_ms = m.time_ms;
+	out->text = text;
+	out->text_len = tl;
+	return rc;
+}
+
+void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now)
+{
+	const Libchat__Deliver *d = e->deliver;
+	lc_client_message msg;
+	lc_store_page *pg = NULL;
+	lc_ratchet *s = NULL;
+	uint8_t *pt;
+	size_t cap, n = 0;
+	int pk_used = 0, rc;
+
+	if (d->message_id.len != LC_CLIENT_ID_LEN || d->from == NULL ||
+	    !lc_cl_valid_uid(d->from->user_id) || d->from->device_id == 0 ||
+	    d->group_id.len) {
+		/* cannot be read by this version: drop it */
+		lc_cl_error(c, d->group_id.len ? LC_ERR_UNSUPPORTED :
+			    LC_ERR_MALFORMED, NULL);
+		lc_cl_ack_push(c, e->request_id, now);
+		return;
+	}
+	rc = lc_store_message_get(c->store, d->message_id.data, &pg);
+	lc_store_page_free(pg);
+	if (rc == 0) { /* a duplicate: stored already */
+		lc_cl_ack_push(c, e->request_id, now);
+		return;
+	}
+	cap = d->body.len + LC_CL_UID_MAX + 2;
+	if ((pt = sodium_malloc(cap)) == NULL)
+		return;
+	memset(&msg, 0, sizeof msg);
+	rc = decrypt(c, d, &s, &pk_used, pt, d->body.len, &n);
+	if (rc == 0)
+		rc = commit(c, d, pt, n, &msg);
+	if (rc == LC_ERR_EXISTS)
+		rc = 0;
+	if (rc == 0 && (rc = lc_cl_session_save(c, d->from->user_id,
+					       d->from->device_id, s)) == 0 &&
+	    pk_used)
+		rc = lc_cl_prekeys_save(c);
+	if (rc == 0)
+		rc = lc_cl_identity_seen(c, d->from->user_id, d->from->device_id,
+					 lc_ratchet_remote_identity(s), now);
+	if (rc == 0 && c->cb.message)
+		c->cb.message(&msg, c->ud);
+	lc_ratchet_free(s);
+	sodium_free(pt);
+	if (rc && transient(rc)) {
+		lc_cl_error(c, rc, d->message_id.data);
+		return; /* not acked: delivered again later */
+	}
+	if (rc && rc != LC_ERR_DUPLICATE_MESSAGE)
+		lc_cl_error(c, rc, d->message_id.data);
+	lc_cl_ack_push(c, e->request_id, now);
+}
