@@ -236,6 +236,21 @@ static void fail(lc_client *c, const uint8_t *mid, int code, uint64_t now)
 	lc_cl_done(c, LC_CLIENT_OP_SEND, code, mid);
 }
 
+/* Every queued message to uid fails (the user or its devices are gone). */
+static void fail_chat(lc_client *c, const char *uid, int code, uint64_t now)
+{
+	lc_store_page *page = NULL;
+
+	if (lc_store_outbox_list(c->store, LC_STORE_PAGE_MAX, &page))
+		return;
+	for (size_t i = 0; i < lc_store_page_count(page); i++) {
+		const lc_store_message *m = lc_store_page_get(page, i);
+		if (strcmp(m->chat_id, uid) == 0)
+			fail(c, m->id, code, now);
+	}
+	lc_store_page_free(page);
+}
+
 void lc_cl_outbox_pump(lc_client *c, uint64_t now)
 {
 	lc_store_page *page = NULL;
@@ -341,11 +356,9 @@ void lc_cl_on_bundles(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 	}
 	if (strcmp(p->uid, c->uid) == 0 || n > 0)
 		(void)lc_cl_devices_put(c, p->uid, devs, n);
-	if (n == 0 && strcmp(p->uid, c->uid) != 0) {
+	if (n == 0 && strcmp(p->uid, c->uid) != 0)
 		/* no device to send to: every queued message to it fails */
-		lc_cl_error(c, LC_ERR_NO_SUCH_DEVICE, NULL);
-		return;
-	}
+		fail_chat(c, p->uid, LC_ERR_NO_SUCH_DEVICE, now);
 	lc_cl_outbox_pump(c, now);
 }
 
@@ -357,8 +370,16 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 	if (p->kind == LC_CL_REQ_FETCH) { /* an Error to a fetch */
 		if (c->blocked)
 			c->blocked--;
-		code = -(int)e->error->code;
-		lc_cl_error(c, code ? code : LC_ERR_INTERNAL, NULL);
+		code = e->error->code ? -(int)e->error->code : LC_ERR_INTERNAL;
+		lc_cl_error(c, code, NULL);
+		if (code == LC_ERR_NO_SUCH_USER || code == LC_ERR_FORBIDDEN ||
+		    code == LC_ERR_INVALID_ARG || code == LC_ERR_NOT_FOUND) {
+			fail_chat(c, p->uid, code, now);
+			lc_cl_outbox_pump(c, now);
+		} else {
+			c->retry_at = now + (e->error->retry_after_ms ?
+					     e->error->retry_after_ms : 1000);
+		}
 		return;
 	}
 	if (e->body_case == LIBCHAT__ENVELOPE__BODY_ACK) {
