@@ -121,7 +121,33 @@ int lc_cl_content_parse(const uint8_t *buf, size_t len, int *kind,
 			const char **chat, size_t *chat_len,
 			const char **text, size_t *text_len);
 
-/* outbox.c */
+/* outbox.c: the devices a message goes to, with their sessions */
+#define LC_CL_MAX_TARGETS 256
+typedef struct lc_targets {
+	const char *uid[LC_CL_MAX_TARGETS];
+	uint32_t dev[LC_CL_MAX_TARGETS];
+	lc_ratchet *s[LC_CL_MAX_TARGETS];
+	size_t n, n_peer;
+} lc_targets;
+
+lc_targets *lc_cl_targets_new(lc_client *c);
+void lc_cl_targets_free(lc_targets *t);
+int lc_cl_fetch(lc_client *c, const char *uid, uint64_t now);
+int lc_cl_add_user(lc_client *c, lc_targets *t, const char *uid, int self,
+		   uint64_t now);
+int lc_cl_encrypt_all(lc_client *c, lc_targets *t, const uint8_t *pt,
+		      size_t n, Libchat__Ciphertext *ct, Libchat__Address *ad,
+		      uint8_t **bodies);
+int lc_cl_receipts_init(lc_client *c, const uint8_t *mid,
+			const lc_targets *t);
+int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
+		    lc_targets *t, const uint8_t *pt, size_t plen,
+		    const uint8_t *gid, const uint8_t *gbody, size_t glen,
+		    uint64_t now);
+uint8_t *lc_cl_padded_content(const lc_store_message *m, const char *hint,
+			      size_t *plen, int *rc);
+void lc_cl_fail(lc_client *c, const uint8_t *mid, int code, uint64_t now);
+
 void lc_cl_outbox_pump(lc_client *c, uint64_t now);
 int lc_cl_receipts_event(lc_client *c, const uint8_t mid[16],
 			 const char *uid, uint32_t dev, int event,

@@ -5,7 +5,7 @@
 
 #include "client_int.h"
 
-#define MAX_RECORDS (2 * LC_CL_MAX_DEVICES)
+#define MAX_RECORDS LC_CL_MAX_TARGETS
 
 static const lc_rng *rngp(const lc_client *c)
 {
@@ -34,14 +34,32 @@ static void notify(lc_client *c, const uint8_t *mid,
 			      c->ud);
 }
 
+static int receipts_apply(lc_client *c, lc_store_receipt *r,
+			  const uint8_t mid[16], const char *uid, uint32_t dev,
+			  int event, uint64_t time_ms);
+
 /* Apply an event to one recipient device's receipt (uid NULL: all), store
  * the records and the aggregate, and report each change. */
 int lc_cl_receipts_event(lc_client *c, const uint8_t mid[16],
 			 const char *uid, uint32_t dev, int event,
 			 uint64_t time_ms)
 {
-	lc_store_receipt r[MAX_RECORDS];
-	uint8_t st[MAX_RECORDS], before[MAX_RECORDS];
+	lc_store_receipt *r;
+	int rc;
+
+	r = c->mem.calloc(MAX_RECORDS + 1, sizeof *r, c->mem.user_data);
+	if (r == NULL)
+		return LC_ERR_NOMEM;
+	rc = receipts_apply(c, r, mid, uid, dev, event, time_ms);
+	c->mem.free(r, c->mem.user_data);
+	return rc;
+}
+
+static int receipts_apply(lc_client *c, lc_store_receipt *r,
+			  const uint8_t mid[16], const char *uid, uint32_t dev,
+			  int event, uint64_t time_ms)
+{
+	uint8_t st[MAX_RECORDS + 1], before[MAX_RECORDS + 1];
 	size_t n = 0, idx = LC_RECEIPT_ALL;
 	uint32_t agg;
 	int rc = lc_store_receipts_get(c->store, mid, r, MAX_RECORDS, &n);

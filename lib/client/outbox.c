@@ -47,7 +47,7 @@ int lc_client_send_text(lc_client *c, const char *user_id, const char *text,
 	return 0;
 }
 
-static int fetch(lc_client *c, const char *uid, uint64_t now)
+int lc_cl_fetch(lc_client *c, const char *uid, uint64_t now)
 {
 	Libchat__PrekeyFetch f = LIBCHAT__PREKEY_FETCH__INIT;
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
@@ -68,23 +68,22 @@ static int fetch(lc_client *c, const char *uid, uint64_t now)
 	return 0;
 }
 
-/* The devices a message to peer goes to: peer's, then this account's
- * others. 0, or 1 when a fetch was started. */
-typedef struct targets {
-	const char *uid[2 * LC_CL_MAX_DEVICES];
-	uint32_t dev[2 * LC_CL_MAX_DEVICES];
-	lc_ratchet *s[2 * LC_CL_MAX_DEVICES];
-	size_t n, n_peer;
-} targets;
-
-static void targets_free(targets *t)
+void lc_cl_targets_free(lc_targets *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		lc_ratchet_free(t->s[i]);
 	t->n = 0;
 }
 
-static int add_user(lc_client *c, targets *t, const char *uid, int self,
+/* Ask for uid's bundles: 1 (wait for them), or the error. */
+static int fetch_wait(lc_client *c, const char *uid, uint64_t now)
+{
+	int rc = lc_cl_fetch(c, uid, now);
+
+	return rc ? rc : 1;
+}
+
+int lc_cl_add_user(lc_client *c, lc_targets *t, const char *uid, int self,
 		    uint64_t now)
 {
 	uint32_t devs[LC_CL_MAX_DEVICES];
@@ -94,15 +93,17 @@ static int add_user(lc_client *c, targets *t, const char *uid, int self,
 	if (rc == LC_ERR_NOT_FOUND && self)
 		return 0; /* no other device known */
 	if (rc == LC_ERR_NOT_FOUND)
-		return fetch(c, uid, now) ? -1 : 1;
+		return fetch_wait(c, uid, now);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		if (self && devs[i] == c->dev)
 			continue;
+		if (t->n == LC_CL_MAX_TARGETS)
+			return LC_ERR_INVALID_ARG;
 		rc = lc_cl_session_load(c, uid, devs[i], &t->s[t->n]);
 		if (rc == LC_ERR_NO_SESSION)
-			return fetch(c, uid, now) ? -1 : 1;
+			return fetch_wait(c, uid, now);
 		if (rc)
 			return rc;
 		t->uid[t->n] = uid;
@@ -112,24 +113,29 @@ static int add_user(lc_client *c, targets *t, const char *uid, int self,
 }
 
 /* Receipt records for the peer's devices, written at the first send. */
-static int receipts_init(lc_client *c, const uint8_t *mid, const targets *t)
+int lc_cl_receipts_init(lc_client *c, const uint8_t *mid,
+			const lc_targets *t)
 {
-	lc_store_receipt r[LC_CL_MAX_DEVICES];
+	lc_store_receipt *r;
 	size_t count = 0;
 	int rc = lc_store_receipts_get(c->store, mid, NULL, 0, &count);
 
-	if ((rc && rc != LC_ERR_BUFFER_TOO_SMALL) || count)
+	if ((rc && rc != LC_ERR_BUFFER_TOO_SMALL) || count || t->n_peer == 0)
 		return rc == LC_ERR_BUFFER_TOO_SMALL ? 0 : rc;
-	memset(r, 0, sizeof r);
+	r = c->mem.calloc(t->n_peer, sizeof *r, c->mem.user_data);
+	if (r == NULL)
+		return LC_ERR_NOMEM;
 	for (size_t i = 0; i < t->n_peer; i++) {
 		strcpy(r[i].user_id, t->uid[i]);
 		r[i].device_id = t->dev[i];
 		r[i].state = LC_RECEIPT_PENDING;
 	}
-	return lc_store_receipts_put(c->store, mid, r, t->n_peer, NULL);
+	rc = lc_store_receipts_put(c->store, mid, r, t->n_peer, NULL);
+	c->mem.free(r, c->mem.user_data);
+	return rc;
 }
 
-static int encrypt_all(lc_client *c, targets *t, const uint8_t *pt,
+int lc_cl_encrypt_all(lc_client *c, lc_targets *t, const uint8_t *pt,
 		       size_t n, Libchat__Ciphertext *ct, Libchat__Address *ad,
 		       uint8_t **bodies)
 {
@@ -158,60 +164,105 @@ static int encrypt_all(lc_client *c, targets *t, const uint8_t *pt,
 	return 0;
 }
 
-static int emit_send(lc_client *c, const lc_store_message *m, targets *t,
-		     uint64_t now)
+/* Encrypt pt to every target and send it, with a group body when gid is
+ * given. The pending request remembers mid and key (a user or chat id). */
+int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
+		    lc_targets *t, const uint8_t *pt, size_t plen,
+		    const uint8_t *gid, const uint8_t *gbody, size_t glen,
+		    uint64_t now)
 {
-	Libchat__Ciphertext ct[2 * LC_CL_MAX_DEVICES], *cp[2 * LC_CL_MAX_DEVICES];
-	Libchat__Address ad[2 * LC_CL_MAX_DEVICES];
 	Libchat__Send s = LIBCHAT__SEND__INIT;
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
-	uint8_t *bodies[2 * LC_CL_MAX_DEVICES] = {0}, *pt;
-	size_t n = 0, plen = 0;
+	Libchat__Ciphertext *ct, **cp;
+	Libchat__Address *ad;
+	uint8_t **bodies;
 	lc_cl_pending *p;
-	int rc;
+	size_t n = t->n ? t->n : 1;
+	int rc = LC_ERR_NOMEM;
 
-	if ((pt = sodium_malloc(lc_padded_size(PT_MAX))) == NULL)
-		return LC_ERR_NOMEM;
-	rc = lc_cl_content_text(m->chat_id, m->text, m->text_len, pt, PT_MAX,
-				&n);
-	if (rc == 0)
-		rc = lc_pad(pt, n, pt, lc_padded_size(PT_MAX), &plen);
-	if (rc == 0)
-		rc = encrypt_all(c, t, pt, plen, ct, ad, bodies);
-	sodium_free(pt);
+	ct = c->mem.calloc(n, sizeof *ct, c->mem.user_data);
+	cp = c->mem.calloc(n, sizeof *cp, c->mem.user_data);
+	ad = c->mem.calloc(n, sizeof *ad, c->mem.user_data);
+	bodies = c->mem.calloc(n, sizeof *bodies, c->mem.user_data);
+	if (ct && cp && ad && bodies)
+		rc = lc_cl_encrypt_all(c, t, pt, plen, ct, ad, bodies);
 	for (size_t i = 0; rc == 0 && i < t->n; i++)
 		cp[i] = &ct[i];
-	s.message_id.data = (uint8_t *)m->id;
+	s.message_id.data = (uint8_t *)mid;
 	s.message_id.len = LC_CLIENT_ID_LEN;
 	s.copies = cp;
 	s.n_copies = t->n;
+	if (gid) {
+		s.group_id.data = (uint8_t *)gid;
+		s.group_id.len = LC_CLIENT_GROUP_ID_LEN;
+		s.group_body.data = (uint8_t *)gbody;
+		s.group_body.len = glen;
+	}
 	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
 	e.send = &s;
 	if (rc == 0 && (rc = lc_cl_emit(c, &e, LC_CL_REQ_SEND, now, &p)) == 0) {
-		memcpy(p->mid, m->id, LC_CLIENT_ID_LEN);
-		strcpy(p->uid, m->chat_id);
+		memcpy(p->mid, mid, LC_CLIENT_ID_LEN);
+		strcpy(p->uid, key);
 	}
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; bodies && i < t->n; i++)
 		c->mem.free(bodies[i], c->mem.user_data);
+	c->mem.free(ct, c->mem.user_data);
+	c->mem.free(cp, c->mem.user_data);
+	c->mem.free(ad, c->mem.user_data);
+	c->mem.free(bodies, c->mem.user_data);
 	return rc;
+}
+
+/* The padded content of a stored message, in sodium memory (free it). */
+uint8_t *lc_cl_padded_content(const lc_store_message *m, const char *hint,
+			      size_t *plen, int *rc)
+{
+	uint8_t *pt = sodium_malloc(lc_padded_size(PT_MAX));
+	size_t n = 0;
+
+	*rc = LC_ERR_NOMEM;
+	if (pt == NULL)
+		return NULL;
+	*rc = lc_cl_content_text(hint, m->text, m->text_len, pt, PT_MAX, &n);
+	if (*rc == 0)
+		*rc = lc_pad(pt, n, pt, lc_padded_size(PT_MAX), plen);
+	if (*rc) {
+		sodium_free(pt);
+		return NULL;
+	}
+	return pt;
+}
+
+lc_targets *lc_cl_targets_new(lc_client *c)
+{
+	return c->mem.calloc(1, sizeof(lc_targets), c->mem.user_data);
 }
 
 /* Send one outbox message: 0 sent, 1 waiting for bundles, < 0 error. */
 static int send_one(lc_client *c, const lc_store_message *m, uint64_t now)
 {
-	targets t;
+	lc_targets *t = lc_cl_targets_new(c);
+	uint8_t *pt = NULL;
+	size_t plen = 0;
 	int rc;
 
-	memset(&t, 0, sizeof t);
-	rc = add_user(c, &t, m->chat_id, 0, now);
-	t.n_peer = t.n;
+	if (t == NULL)
+		return LC_ERR_NOMEM;
+	rc = lc_cl_add_user(c, t, m->chat_id, 0, now);
+	t->n_peer = t->n;
 	if (rc == 0)
-		rc = add_user(c, &t, c->uid, 1, now);
+		rc = lc_cl_add_user(c, t, c->uid, 1, now);
 	if (rc == 0)
-		rc = receipts_init(c, m->id, &t);
+		rc = lc_cl_receipts_init(c, m->id, t);
 	if (rc == 0)
-		rc = emit_send(c, m, &t, now);
-	targets_free(&t);
+		pt = lc_cl_padded_content(m, m->chat_id, &plen, &rc);
+	if (rc == 0)
+		rc = lc_cl_emit_send(c, m->id, m->chat_id, t, pt, plen, NULL,
+				     NULL, 0, now);
+	if (pt)
+		sodium_free(pt);
+	lc_cl_targets_free(t);
+	c->mem.free(t, c->mem.user_data);
 	return rc;
 }
 
@@ -229,7 +280,7 @@ static int in_flight(const lc_client *c, const uint8_t *mid, size_t *count)
 }
 
 /* A message that can never be sent leaves the outbox as failed. */
-static void fail(lc_client *c, const uint8_t *mid, int code, uint64_t now)
+void lc_cl_fail(lc_client *c, const uint8_t *mid, int code, uint64_t now)
 {
 	(void)lc_store_outbox_ack(c->store, mid);
 	(void)lc_cl_receipts_event(c, mid, NULL, 0, LC_RECEIPT_EV_FAILED, now);
@@ -246,7 +297,7 @@ static void fail_chat(lc_client *c, const char *uid, int code, uint64_t now)
 	for (size_t i = 0; i < lc_store_page_count(page); i++) {
 		const lc_store_message *m = lc_store_page_get(page, i);
 		if (strcmp(m->chat_id, uid) == 0)
-			fail(c, m->id, code, now);
+			lc_cl_fail(c, m->id, code, now);
 	}
 	lc_store_page_free(page);
 }
@@ -270,14 +321,14 @@ void lc_cl_outbox_pump(lc_client *c, uint64_t now)
 			break;
 		if (m->flags & LC_STORE_MSG_CORRUPT ||
 		    strncmp(m->chat_id, "g:", 2) == 0) {
-			fail(c, m->id, m->flags & LC_STORE_MSG_CORRUPT ?
+			lc_cl_fail(c, m->id, m->flags & LC_STORE_MSG_CORRUPT ?
 			     LC_ERR_STORE_CORRUPT : LC_ERR_UNSUPPORTED, now);
 			continue;
 		}
 		rc = send_one(c, m, now);
 		if (rc == LC_ERR_BAD_SIGNATURE || rc == LC_ERR_BAD_KEY ||
 		    rc == LC_ERR_MALFORMED || rc == LC_ERR_SESSION_VERSION) {
-			fail(c, m->id, rc, now);
+			lc_cl_fail(c, m->id, rc, now);
 			continue;
 		}
 		if (rc)
@@ -393,8 +444,8 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 	switch (code) {
 	case LC_ERR_STALE_DEVICES:
 		/* devices changed: learn them again and resend, same id */
-		(void)fetch(c, p->uid, now);
-		(void)fetch(c, c->uid, now);
+		(void)lc_cl_fetch(c, p->uid, now);
+		(void)lc_cl_fetch(c, c->uid, now);
 		break;
 	case LC_ERR_RATE_LIMITED:
 	case LC_ERR_INTERNAL:
@@ -404,7 +455,7 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 				     e->error->retry_after_ms : 1000);
 		break;
 	default:
-		fail(c, p->mid, code, now);
+		lc_cl_fail(c, p->mid, code, now);
 		lc_cl_outbox_pump(c, now);
 		break;
 	}
