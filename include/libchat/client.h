@@ -380,6 +380,23 @@ LC_API int lc_client_send_text(lc_client *c, const char *user_id,
 			       uint64_t now);
 
 /**
+ * @brief Send a text to a group. Like lc_client_send_text(): stored and
+ *        queued first, then encrypted once under this device's sender key
+ *        for the group (its key reaches members that lack it pairwise, in
+ *        the same request) and sent until acknowledged. The session learns
+ *        the members from the group's answers and events; when the member
+ *        list shrinks it starts a fresh sender key, so removed members
+ *        cannot read later messages.
+ * @param[in]  group_id ::LC_CLIENT_GROUP_ID_LEN bytes.
+ * @return as lc_client_send_text(). A group this session has not seen (or
+ *   has left) makes the message fail later: ::lc_client_callbacks.done
+ *   with ::LC_CLIENT_OP_SEND and ::LC_ERR_NOT_MEMBER.
+ */
+LC_API int lc_client_send_group_text(lc_client *c, const uint8_t *group_id,
+				     const char *text, size_t len,
+				     uint8_t *id, uint64_t now);
+
+/**
  * @brief Mark a chat read and send read receipts for its unread incoming
  *        messages to their senders.
  * @return 0, or ::LC_ERR_NOT_FOUND (no such chat), ::LC_ERR_NOT_LOGGED_IN

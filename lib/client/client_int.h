@@ -157,6 +157,20 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 void lc_cl_on_bundles(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		      uint64_t now);
 
+/* group.c: sender keys */
+void lc_cl_group_update(lc_client *c, const Libchat__GroupInfo *gi);
+void lc_cl_group_confirm(lc_client *c, const char *chat, const uint8_t *mid);
+int lc_cl_group_send_one(lc_client *c, const lc_store_message *m,
+			 uint64_t now);
+int lc_cl_group_take_key(lc_client *c, const uint8_t *gid, const char *uid,
+			 uint32_t dev, const uint8_t *msg, size_t len);
+int lc_cl_group_decrypt(lc_client *c, const uint8_t *gid, const char *uid,
+			uint32_t dev, const uint8_t *msg, size_t len,
+			uint8_t *pt, size_t cap, size_t *pt_len,
+			lc_sender_key **out);
+int lc_cl_group_key_save(lc_client *c, const uint8_t *gid, const char *uid,
+			 uint32_t dev, const lc_sender_key *sk);
+
 /* inbox.c: pushes */
 void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now);
 void lc_cl_on_receipt(lc_client *c, const lc_envelope *e, uint64_t now);

@@ -167,32 +167,33 @@ static int transient(int rc)
 	       rc == LC_ERR_STORE_FULL || rc == LC_ERR_STORE_BUSY;
 }
 
-/* Store the decrypted content; 0 stored or duplicate. */
+/* Store the decrypted, unpadded content; 0 stored, or LC_ERR_EXISTS. */
 static int commit(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 		  size_t len, lc_client_message *out)
 {
 	lc_store_message m;
 	const char *hint, *text;
-	size_t hl, tl, ul;
+	char *chat = (char *)pt + len + 1; /* after the content */
+	size_t hl, tl;
 	int kind, rc;
 
-	if ((rc = lc_unpad(pt, len, &len)) ||
-	    (rc = lc_cl_content_parse(pt, len, &kind, &hint, &hl, &text, &tl)))
+	if ((rc = lc_cl_content_parse(pt, len, &kind, &hint, &hl, &text, &tl)))
 		return rc;
 	memset(&m, 0, sizeof m);
 	memcpy(m.id, d->message_id.data, LC_CLIENT_ID_LEN);
 	out->outgoing = strcmp(d->from->user_id, c->uid) == 0;
-	if (out->outgoing && (hl == 0 || hl > LC_CL_UID_MAX))
-		return LC_ERR_MALFORMED;
-	m.chat_id = d->from->user_id;
-	if (out->outgoing) {
-		char *chat = (char *)pt + len + 1; /* after the content */
-		ul = hl;
-		memmove(chat, hint, ul);
-		chat[ul] = 0;
-		m.chat_id = chat;
+	if (d->group_id.len) {
+		lc_cl_group_chat_id(d->group_id.data, chat);
+	} else if (out->outgoing) {
+		if (hl == 0)
+			return LC_ERR_MALFORMED;
+		memmove(chat, hint, hl);
+		chat[hl] = 0;
+	} else {
+		chat = d->from->user_id;
 	}
 	pt[len] = 0; /* the text ends the content: terminate it */
+	m.chat_id = chat;
 	m.sender_id = d->from->user_id;
 	m.sender_device = d->from->device_id;
 	m.time_ms = d->server_time_ms;
@@ -212,22 +213,62 @@ static int commit(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 	return rc;
 }
 
+typedef struct rx {
+	lc_ratchet *s;       /* pairwise session to save */
+	lc_sender_key *sk;   /* sender key to save */
+	int pk_used;         /* a one-time prekey was spent */
+	int delivered;       /* a message to report */
+	lc_client_message msg;
+} rx;
+
+/* Decrypt, commit and save the keys; 0 when done (ack it). */
+static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
+		   rx *x, uint64_t now)
+{
+	const char *uid = d->from->user_id;
+	uint32_t dev = d->from->device_id;
+	const uint8_t *gid = d->group_id.len ? d->group_id.data : NULL;
+	size_t n = 0;
+	int rc;
+
+	if (gid && d->type == LIBCHAT__CIPHER_TYPE__CIPHER_SENDER_KEY)
+		rc = lc_cl_group_decrypt(c, gid, uid, dev, d->body.data,
+					 d->body.len, pt, d->body.len, &n, &x->sk);
+	else
+		rc = decrypt(c, d, &x->s, &x->pk_used, pt, d->body.len, &n);
+	if (rc == 0)
+		rc = lc_unpad(pt, n, &n);
+	if (rc == 0 && gid && x->s && n && pt[0] == 0x14)
+		rc = lc_cl_group_take_key(c, gid, uid, dev, pt, n);
+	else if (rc == 0) {
+		rc = commit(c, d, pt, n, &x->msg);
+		x->delivered = rc == 0;
+		if (rc == LC_ERR_EXISTS)
+			rc = 0;
+	}
+	if (rc == 0 && x->s &&
+	    (rc = lc_cl_session_save(c, uid, dev, x->s)) == 0 && x->pk_used)
+		rc = lc_cl_prekeys_save(c);
+	if (rc == 0 && x->sk)
+		rc = lc_cl_group_key_save(c, gid, uid, dev, x->sk);
+	if (rc == 0 && x->s)
+		rc = lc_cl_identity_seen(c, uid, dev,
+					 lc_ratchet_remote_identity(x->s), now);
+	return rc;
+}
+
 void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now)
 {
 	const Libchat__Deliver *d = e->deliver;
-	lc_client_message msg;
 	lc_store_page *pg = NULL;
-	lc_ratchet *s = NULL;
 	uint8_t *pt;
-	size_t cap, n = 0;
-	int pk_used = 0, rc;
+	rx x;
+	int rc;
 
 	if (d->message_id.len != LC_CLIENT_ID_LEN || d->from == NULL ||
 	    !lc_cl_valid_uid(d->from->user_id) || d->from->device_id == 0 ||
-	    d->group_id.len) {
-		/* cannot be read by this version: drop it */
-		lc_cl_error(c, d->group_id.len ? LC_ERR_UNSUPPORTED :
-			    LC_ERR_MALFORMED, NULL);
+	    (d->group_id.len != 0 && d->group_id.len != 16)) {
+		lc_cl_error(c, LC_ERR_MALFORMED, NULL); /* unreadable: drop */
 		lc_cl_ack_push(c, e->request_id, now);
 		return;
 	}
@@ -237,25 +278,14 @@ void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now)
 		lc_cl_ack_push(c, e->request_id, now);
 		return;
 	}
-	cap = d->body.len + LC_CL_UID_MAX + 2;
-	if ((pt = sodium_malloc(cap)) == NULL)
+	if ((pt = sodium_malloc(d->body.len + LC_CL_UID_MAX + 40)) == NULL)
 		return;
-	memset(&msg, 0, sizeof msg);
-	rc = decrypt(c, d, &s, &pk_used, pt, d->body.len, &n);
-	if (rc == 0)
-		rc = commit(c, d, pt, n, &msg);
-	if (rc == LC_ERR_EXISTS)
-		rc = 0;
-	if (rc == 0 && (rc = lc_cl_session_save(c, d->from->user_id,
-					       d->from->device_id, s)) == 0 &&
-	    pk_used)
-		rc = lc_cl_prekeys_save(c);
-	if (rc == 0)
-		rc = lc_cl_identity_seen(c, d->from->user_id, d->from->device_id,
-					 lc_ratchet_remote_identity(s), now);
-	if (rc == 0 && c->cb.message)
-		c->cb.message(&msg, c->ud);
-	lc_ratchet_free(s);
+	memset(&x, 0, sizeof x);
+	rc = receive(c, d, pt, &x, now);
+	if (rc == 0 && x.delivered && c->cb.message)
+		c->cb.message(&x.msg, c->ud);
+	lc_ratchet_free(x.s);
+	lc_sender_key_free(x.sk);
 	sodium_free(pt);
 	if (rc && transient(rc)) {
 		lc_cl_error(c, rc, d->message_id.data);

@@ -319,15 +319,15 @@ void lc_cl_outbox_pump(lc_client *c, uint64_t now)
 			continue;
 		if (busy >= MAX_IN_FLIGHT)
 			break;
-		if (m->flags & LC_STORE_MSG_CORRUPT ||
-		    strncmp(m->chat_id, "g:", 2) == 0) {
-			lc_cl_fail(c, m->id, m->flags & LC_STORE_MSG_CORRUPT ?
-			     LC_ERR_STORE_CORRUPT : LC_ERR_UNSUPPORTED, now);
+		if (m->flags & LC_STORE_MSG_CORRUPT) {
+			lc_cl_fail(c, m->id, LC_ERR_STORE_CORRUPT, now);
 			continue;
 		}
-		rc = send_one(c, m, now);
+		rc = strncmp(m->chat_id, "g:", 2) == 0 ?
+		     lc_cl_group_send_one(c, m, now) : send_one(c, m, now);
 		if (rc == LC_ERR_BAD_SIGNATURE || rc == LC_ERR_BAD_KEY ||
-		    rc == LC_ERR_MALFORMED || rc == LC_ERR_SESSION_VERSION) {
+		    rc == LC_ERR_MALFORMED || rc == LC_ERR_SESSION_VERSION ||
+		    rc == LC_ERR_NOT_MEMBER || rc == LC_ERR_INVALID_ARG) {
 			lc_cl_fail(c, m->id, rc, now);
 			continue;
 		}
@@ -435,6 +435,8 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 	}
 	if (e->body_case == LIBCHAT__ENVELOPE__BODY_ACK) {
 		(void)lc_store_outbox_ack(c->store, p->mid);
+		if (strncmp(p->uid, "g:", 2) == 0)
+			lc_cl_group_confirm(c, p->uid, p->mid);
 		(void)lc_cl_receipts_event(c, p->mid, NULL, 0,
 					   LC_RECEIPT_EV_SENT, now);
 		lc_cl_outbox_pump(c, now);
@@ -444,6 +446,10 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 	switch (code) {
 	case LC_ERR_STALE_DEVICES:
 		/* devices changed: learn them again and resend, same id */
+		if (strncmp(p->uid, "g:", 2) == 0) {
+			lc_cl_fail(c, p->mid, code, now);
+			break;
+		}
 		(void)lc_cl_fetch(c, p->uid, now);
 		(void)lc_cl_fetch(c, c->uid, now);
 		break;

@@ -107,8 +107,11 @@ void lc_cl_on_group(lc_client *c, const Libchat__GroupInfo *g, int change,
 	int admins[MAX_MEMBERS];
 	lc_client_group out;
 
-	if (c->cb.group == NULL || g->group_id.len != LC_CLIENT_GROUP_ID_LEN ||
+	if (g->group_id.len != LC_CLIENT_GROUP_ID_LEN ||
 	    g->n_members > MAX_MEMBERS)
+		return;
+	lc_cl_group_update(c, g);
+	if (c->cb.group == NULL)
 		return;
 	for (size_t i = 0; i < g->n_members; i++) {
 		names[i] = g->members[i]->user_id;

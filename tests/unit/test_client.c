@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <libchat/client.h>
+#include <libchat/crypto.h>
 #include <libchat/receipts.h>
 #include <libchat/server.h>
 
@@ -33,6 +34,11 @@ typedef struct tc {
 	int r_state[MAX_RCPT];
 	int r_agg[MAX_RCPT];
 	int n_rcpt;
+	/* receipt state per message and recipient user */
+	uint8_t u_mid[MAX_RCPT][16];
+	char u_uid[MAX_RCPT][65];
+	int u_state[MAX_RCPT];
+	int n_u;
 	int identity_changes;
 	int last_done_op, last_done_code, n_done;
 	int send_failures;
@@ -96,10 +102,33 @@ static void cb_receipt(const uint8_t *id, const char *uid, uint32_t dev,
 	tc *t = ud;
 	int i = rcpt_index(t, id);
 
-	(void)uid;
+	int k;
+
 	(void)dev;
 	t->r_state[i] = state;
 	t->r_agg[i] = agg;
+	for (k = 0; k < t->n_u; k++)
+		if (memcmp(t->u_mid[k], id, 16) == 0 &&
+		    strcmp(t->u_uid[k], uid) == 0)
+			break;
+	if (k == t->n_u) {
+		ck_assert_int_lt(t->n_u, MAX_RCPT);
+		memcpy(t->u_mid[k], id, 16);
+		snprintf(t->u_uid[k], sizeof t->u_uid[k], "%s", uid);
+		t->n_u++;
+	}
+	t->u_state[k] = state;
+}
+
+static int ustate(tc *t, const uint8_t *id, tc *who)
+{
+	const char *uid = lc_client_user_id(who->c);
+
+	for (int k = 0; k < t->n_u; k++)
+		if (memcmp(t->u_mid[k], id, 16) == 0 &&
+		    strcmp(t->u_uid[k], uid) == 0)
+			return t->u_state[k];
+	return -1;
 }
 
 static void cb_identity(const char *uid, uint32_t dev, void *ud)
@@ -720,6 +749,119 @@ START_TEST(client_bad_arguments)
 }
 END_TEST
 
+/* Read a sender-key blob of a session's store. */
+static lc_sender_key *stored_key(tc *t, const char *prefix,
+				 const uint8_t *gid, const char *uid,
+				 uint32_t dev)
+{
+	uint8_t name[128], buf[4096];
+	size_t n = strlen(prefix) + 1, len = 0;
+	lc_sender_key *sk = NULL;
+
+	memcpy(name, prefix, n);
+	memcpy(name + n, gid, 16);
+	n += 16;
+	if (uid) {
+		size_t u = strlen(uid);
+		memcpy(name + n, uid, u + 1);
+		n += u + 1;
+		name[n++] = (uint8_t)(dev >> 24);
+		name[n++] = (uint8_t)(dev >> 16);
+		name[n++] = (uint8_t)(dev >> 8);
+		name[n++] = (uint8_t)dev;
+	}
+	ck_assert_int_eq(lc_store_blob_get(lc_client_store(t->c),
+					   LC_STORE_BLOB_SENDER_KEY, name, n,
+					   buf, sizeof buf, &len), 0);
+	ck_assert_int_eq(lc_sender_key_parse(&sk, buf, len, NULL), 0);
+	return sk;
+}
+
+START_TEST(client_group_messages)
+{
+	tc *a, *b, *cc;
+	const char *members[2];
+	uint8_t gid[16], id1[16], id2[16], id3[16];
+	uint8_t pt[64], ct[256], out[256];
+	size_t ctl = 0, ptl = 0;
+	lc_sender_key *old_in, *own;
+	char chat[40];
+
+	setup();
+	a = user("+15550000091");
+	b = user("+15550000092");
+	cc = user("+15550000093");
+	members[0] = lc_client_user_id(b->c);
+	members[1] = lc_client_user_id(cc->c);
+	ck_assert_int_eq(lc_client_group_create(a->c, "team", members, 2,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	ck_assert_int_ge(cc->n_groups, 1);
+
+	/* Carol is offline: per-member ticks differ */
+	drop(cc);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "hello team", 10,
+						   id1, T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_str_eq(b->text[0], "hello team");
+	ck_assert_int_eq(ustate(a, id1, b), LC_RECEIPT_DELIVERED);
+	ck_assert_int_eq(ustate(a, id1, cc), LC_RECEIPT_SENT);
+	ck_assert_int_eq(rstate(a, id1) >= LC_RECEIPT_SENT, 1);
+	connect_client(cc);
+	pump();
+	ck_assert_int_eq(cc->n_msgs, 1);
+	ck_assert_str_eq(cc->text[0], "hello team");
+	ck_assert_int_eq(ustate(a, id1, cc), LC_RECEIPT_DELIVERED);
+	snprintf(chat, sizeof chat, "g:");
+	for (int i = 0; i < 16; i++)
+		snprintf(chat + 2 + 2 * i, 3, "%02x", gid[i]);
+	ck_assert_int_eq(lc_client_mark_read(b->c, chat, T.now), 0);
+	pump();
+	ck_assert_int_eq(ustate(a, id1, b), LC_RECEIPT_READ);
+	ck_assert_int_eq(ustate(a, id1, cc), LC_RECEIPT_DELIVERED);
+
+	/* members answer under their own keys */
+	ck_assert_int_eq(lc_client_send_group_text(b->c, gid, "hi all", 6, id2,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(a->n_msgs, 1);
+	ck_assert_str_eq(a->text[0], "hi all");
+	ck_assert_int_eq(cc->n_msgs, 2);
+
+	/* Carol is removed: Alice's next message uses a fresh key */
+	old_in = stored_key(cc, "in", gid, lc_client_user_id(a->c),
+			    lc_client_device_id(a->c));
+	members[0] = lc_client_user_id(cc->c);
+	ck_assert_int_eq(lc_client_group_remove(a->c, gid, members, 1, T.now), 0);
+	pump();
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "without carol",
+						   13, id3, T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_str_eq(b->text[1], "without carol");
+	ck_assert_int_eq(cc->n_msgs, 2);
+	own = stored_key(a, "own", gid, NULL, 0);
+	ck_assert_uint_ne(lc_sender_key_id(own), lc_sender_key_id(old_in));
+	/* what Carol kept cannot open a message under the new key */
+	memset(pt, 0, sizeof pt);
+	ck_assert_int_eq(lc_sender_key_encrypt(own, pt, 32, ct, sizeof ct,
+					       &ctl), 0);
+	ck_assert_int_eq(lc_sender_key_decrypt(old_in, ct, ctl, out, sizeof out,
+					       &ptl), LC_ERR_NO_SESSION);
+	lc_sender_key_free(own);
+	lc_sender_key_free(old_in);
+	/* and her own sends are refused */
+	ck_assert_int_eq(lc_client_send_group_text(cc->c, gid, "me too", 6, NULL,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(cc->send_failures, 1);
+	ck_assert_int_eq(b->n_msgs, 2);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -733,6 +875,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_server_restart);
 	tcase_add_test(t, client_identity_change);
 	tcase_add_test(t, client_groups_and_presence);
+	tcase_add_test(t, client_group_messages);
 	tcase_add_test(t, client_heartbeat_and_timeout);
 	tcase_add_test(t, client_bad_arguments);
 	suite_add_tcase(s, t);
