@@ -862,6 +862,66 @@ START_TEST(client_group_messages)
 }
 END_TEST
 
+/* Every allocation failure of lc_client_new() is reported, leaks nothing,
+ * and leaves a store the next attempt opens. */
+START_TEST(client_new_allocation_failures)
+{
+	char dir[64];
+	lc_client_config cfg;
+	long total;
+
+	strcpy(dir, "/tmp/lc-client-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	memset(&cfg, 0, sizeof cfg);
+	cfg.version = LC_CLIENT_CONFIG_VERSION;
+	cfg.store_dir = dir;
+	for (long k = 1;; k++) {
+		lc_test_alloc ta;
+		lc_client *c = NULL;
+		int rc;
+
+		lc_test_alloc_init(&ta, k);
+		cfg.mem = &ta.hooks;
+		rc = lc_client_new(&c, &cfg, NULL, NULL);
+		if (rc == 0) {
+			lc_client_free(c);
+			ck_assert_int_eq(ta.live, 0);
+			total = k;
+			break;
+		}
+		ck_assert_int_eq(rc, LC_ERR_NOMEM);
+		ck_assert_ptr_null(c);
+		ck_assert_int_eq(ta.live, 0);
+		ck_assert_int_lt(k, 100000);
+	}
+	ck_assert_int_gt(total, 1);
+	rm_dir(dir);
+}
+END_TEST
+
+/* The server says the one-time prekeys run low: more are made and sent. */
+START_TEST(client_prekeys_top_up)
+{
+	tc *a, *b;
+	int keys_before;
+
+	setup();
+	lc_server_free(T.s);
+	T.cfg.prekey_low = LC_CLIENT_PREKEY_BATCH; /* low after one fetch */
+	server_open();
+	a = user("+15550000101");
+	b = user("+15550000102");
+	keys_before = b->n_done;
+	send_text(a, b, "spends a one-time prekey", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(b->last_done_op, LC_CLIENT_OP_KEYS);
+	ck_assert_int_eq(b->last_done_code, 0);
+	ck_assert_int_gt(b->n_done, keys_before);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -878,6 +938,8 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_group_messages);
 	tcase_add_test(t, client_heartbeat_and_timeout);
 	tcase_add_test(t, client_bad_arguments);
+	tcase_add_test(t, client_new_allocation_failures);
+	tcase_add_test(t, client_prekeys_top_up);
 	suite_add_tcase(s, t);
 	return s;
 }
