@@ -77,6 +77,10 @@ struct lc_client {
 	lc_cl_pending pend[LC_CLIENT_MAX_PENDING];
 };
 
+/* io.c: one decrypted Envelope from the server (tests and fuzzing feed
+ * it directly) */
+void lc_cl_payload(lc_client *c, const uint8_t *p, size_t n, uint64_t now);
+
 /* util.c */
 void lc_cl_random(lc_client *c, void *buf, size_t n);
 int lc_cl_emit(lc_client *c, lc_envelope *e, int kind, uint64_t now,

@@ -266,8 +266,7 @@ static void on_push(lc_client *c, const lc_envelope *e, uint64_t now)
 	}
 }
 
-static void on_payload(lc_client *c, const uint8_t *p, size_t n,
-		       uint64_t now)
+void lc_cl_payload(lc_client *c, const uint8_t *p, size_t n, uint64_t now)
 {
 	lc_envelope *e = NULL;
 	int rc = lc_envelope_unpack(p, n, &c->mem, &e);
@@ -311,7 +310,7 @@ int lc_client_recv(lc_client *c, const uint8_t *in, size_t len,
 			}
 		}
 		if (rc == 1) {
-			on_payload(c, p, n, now);
+			lc_cl_payload(c, p, n, now);
 			if (c->nc == NULL)
 				return LC_ERR_NOT_CONNECTED;
 		} else if (used == 0) {
