@@ -862,6 +862,47 @@ START_TEST(client_group_messages)
 }
 END_TEST
 
+START_TEST(client_logout_login_profile)
+{
+	tc *a;
+	uint32_t dev;
+
+	setup();
+	a = user("+15550000111");
+	dev = lc_client_device_id(a->c);
+	ck_assert_int_eq(lc_client_update_profile(a->c, "Alice", T.now), 0);
+	pump();
+	ck_assert_int_eq(a->last_done_op, LC_CLIENT_OP_PROFILE);
+	ck_assert_int_eq(a->last_done_code, 0);
+	ck_assert_int_eq(lc_client_logout(a->c, 0, T.now), 0);
+	pump();
+	ck_assert_int_eq(a->last_done_op, LC_CLIENT_OP_LOGOUT);
+	ck_assert_int_eq(a->last_done_code, 0);
+	ck_assert_int_eq(a->state, LC_CLIENT_CONNECTED);
+	ck_assert_str_eq(lc_client_user_id(a->c), "");
+	ck_assert_int_eq(lc_client_update_profile(a->c, "A", T.now),
+			 LC_ERR_NOT_LOGGED_IN);
+	/* a wrong password is refused; the right one binds the same device */
+	ck_assert_int_eq(lc_client_login(a->c, "+15550000111", NULL, "wrong one",
+					 T.now), 0);
+	pump();
+	ck_assert_int_eq(a->last_done_code, LC_ERR_AUTH_FAILED);
+	ck_assert_int_eq(lc_client_login(a->c, "+15550000111", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_uint_eq(lc_client_device_id(a->c), dev);
+	/* and a restarted session logs in by token */
+	kill_client(a);
+	client_open(a);
+	ck_assert_uint_eq(lc_client_device_id(a->c), dev);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	teardown();
+}
+END_TEST
+
 /* Every allocation failure of lc_client_new() is reported, leaks nothing,
  * and leaves a store the next attempt opens. */
 START_TEST(client_new_allocation_failures)
@@ -939,6 +980,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_heartbeat_and_timeout);
 	tcase_add_test(t, client_bad_arguments);
 	tcase_add_test(t, client_new_allocation_failures);
+	tcase_add_test(t, client_logout_login_profile);
 	tcase_add_test(t, client_prekeys_top_up);
 	suite_add_tcase(s, t);
 	return s;
