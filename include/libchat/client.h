@@ -69,6 +69,10 @@ typedef struct lc_client lc_client;
 /** @brief ::LC_CLIENT_ID_LEN, for bindings. */
 LC_API size_t lc_client_id_len(void);
 
+/** Config flag: after a contact's identity key changes, keep direct
+ *  messages to that user in the outbox until lc_client_trust_identity(). */
+#define LC_CLIENT_HOLD_ON_KEY_CHANGE 0x1u
+
 /** Connection states (::lc_client_callbacks.state). */
 typedef enum lc_client_state {
 	LC_CLIENT_DISCONNECTED = 0, /**< no connection */
@@ -155,7 +159,9 @@ typedef struct lc_client_callbacks {
 		      const char *actor, void *user_data);
 	/** The identity key a contact presents differs from the one seen
 	 *  before (a reinstall, a new device, or an attack): compare safety
-	 *  numbers again. Messages still flow. */
+	 *  numbers again. Messages still flow, unless the session was
+	 *  created with ::LC_CLIENT_HOLD_ON_KEY_CHANGE: then direct messages
+	 *  to the user wait until lc_client_trust_identity(). */
 	void (*identity_changed)(const char *user_id, uint32_t device_id,
 				 void *user_data);
 	/** An operation finished: @p code is 0 or an LC_ERR_* code (the
@@ -190,6 +196,7 @@ typedef struct lc_client_config {
 	uint64_t heartbeat_ms;       /**< 0: ::LC_CLIENT_HEARTBEAT_MS */
 	uint64_t request_timeout_ms; /**< 0: ::LC_CLIENT_REQUEST_TIMEOUT_MS */
 	uint32_t prekey_batch;       /**< 0: ::LC_CLIENT_PREKEY_BATCH (1..100) */
+	uint32_t flags;              /**< 0 or ::LC_CLIENT_HOLD_ON_KEY_CHANGE */
 	const lc_allocator *mem;     /**< NULL: malloc; copied */
 	const lc_rng *rng;           /**< NULL: randombytes_buf; copied */
 } lc_client_config;
@@ -207,6 +214,7 @@ typedef struct lc_client_config {
  * @param[in]  user_data passed to every callback; never touched.
  * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p out or @p cfg, wrong version,
  *   neither or both of store_dir and store, an allocator lacking a hook,
+ *   unknown flags,
  *   prekey_batch above 100), ::LC_ERR_INIT, ::LC_ERR_NOMEM, the store's
  *   open errors (::LC_ERR_IO, ::LC_ERR_STORE_KEY, ::LC_ERR_STORE_VERSION,
  *   ::LC_ERR_STORE_CORRUPT, ::LC_ERR_STORE_BUSY, ::LC_ERR_STORE_FULL), or
@@ -417,6 +425,21 @@ LC_API int lc_client_mark_read(lc_client *c, const char *chat_id,
  */
 LC_API int lc_client_safety_number(lc_client *c, const char *user_id,
 				   uint32_t device_id, char *out);
+
+/**
+ * @brief Accept a contact's changed identity key: messages held for the
+ *        user (::LC_CLIENT_HOLD_ON_KEY_CHANGE) are sent again.
+ * @return 0 (also when nothing was held), or ::LC_ERR_INVALID_ARG, the
+ *   store's errors.
+ */
+LC_API int lc_client_trust_identity(lc_client *c, const char *user_id,
+				    uint64_t now);
+
+/**
+ * @brief Whether direct messages to a user are held after a key change.
+ * @return 1 held, 0 not, or ::LC_ERR_INVALID_ARG, the store's errors.
+ */
+LC_API int lc_client_identity_held(lc_client *c, const char *user_id);
 
 /* ------------------------------------------------ groups and presence */
 

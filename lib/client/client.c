@@ -18,7 +18,7 @@ static int check_cfg(const lc_client_config *cfg)
 		return LC_ERR_INVALID_ARG;
 	if (cfg->store && cfg->store_key)
 		return LC_ERR_INVALID_ARG;
-	if (cfg->prekey_batch > 100)
+	if (cfg->prekey_batch > 100 || (cfg->flags & ~LC_CLIENT_HOLD_ON_KEY_CHANGE))
 		return LC_ERR_INVALID_ARG;
 	if (cfg->mem && (!cfg->mem->malloc || !cfg->mem->free ||
 			 !cfg->mem->calloc || !cfg->mem->realloc))
@@ -38,6 +38,7 @@ static void settings(lc_client *c, const lc_client_config *cfg,
 	if (cb && cb->version == LC_CLIENT_CONFIG_VERSION)
 		c->cb = *cb;
 	c->ud = ud;
+	c->hold = (cfg->flags & LC_CLIENT_HOLD_ON_KEY_CHANGE) != 0;
 	c->heartbeat_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms :
 			  LC_CLIENT_HEARTBEAT_MS;
 	c->timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms :

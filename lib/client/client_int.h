@@ -70,6 +70,7 @@ struct lc_client {
 	uint32_t dev;
 	int has_account;  /* uid, dev, token stored */
 	int keys_done;    /* identity and prekeys uploaded */
+	int hold;         /* LC_CLIENT_HOLD_ON_KEY_CHANGE */
 	int blocked;      /* prekey fetches the outbox waits for */
 	uint64_t retry_at; /* the outbox waits until then (rate limit) */
 
@@ -111,6 +112,7 @@ int lc_cl_devices_put(lc_client *c, const char *uid, const uint32_t *devs,
 		      size_t n);
 int lc_cl_identity_seen(lc_client *c, const char *uid, uint32_t dev,
 			const uint8_t key[32], uint64_t now);
+int lc_cl_held(lc_client *c, const char *uid);
 
 /* account.c */
 void lc_cl_on_login(lc_client *c, const Libchat__Ack *ack, int kind,

@@ -6,6 +6,7 @@
  * LOCAL "server":  the pinned server static key (32)
  * LOCAL "devices" NUL user id: the user's device ids (4 each, big-endian)
  * PREKEY "prekeys": lc_prekeys_serialize()
+ * LOCAL "hold" NUL user id: empty; direct messages to the user wait
  * SESSION user id NUL device id (4): lc_ratchet_serialize()
  */
 #include <string.h>
@@ -342,7 +343,62 @@ int lc_cl_identity_seen(lc_client *c, const char *uid, uint32_t dev,
 
 	if (rc == LC_STORE_IDENTITY_NEW)
 		rc = lc_store_identity_save(c->store, uid, 0, key, 32, now);
+	if (rc == LC_STORE_IDENTITY_CHANGED && c->hold) {
+		uint8_t name[5 + LC_CL_UID_MAX];
+		size_t n = strlen(uid);
+
+		memcpy(name, "hold", 5);
+		memcpy(name + 5, uid, n);
+		if ((rc = lc_store_blob_put(c->store, LC_STORE_BLOB_LOCAL, name,
+					    5 + n, NULL, 0)) == 0)
+			rc = LC_STORE_IDENTITY_CHANGED;
+	}
 	if (rc == LC_STORE_IDENTITY_CHANGED && c->cb.identity_changed)
 		c->cb.identity_changed(uid, dev, c->ud);
 	return rc < 0 ? rc : 0;
+}
+
+static size_t hold_name(const char *uid, uint8_t *name)
+{
+	size_t n = strlen(uid);
+
+	memcpy(name, "hold", 5);
+	memcpy(name + 5, uid, n);
+	return 5 + n;
+}
+
+/* 1 when direct messages to uid wait for lc_client_trust_identity(). */
+int lc_cl_held(lc_client *c, const char *uid)
+{
+	uint8_t name[5 + LC_CL_UID_MAX];
+	size_t len = 0;
+	int rc = lc_store_blob_get(c->store, LC_STORE_BLOB_LOCAL, name,
+				   hold_name(uid, name), NULL, 0, &len);
+
+	if (rc == LC_ERR_NOT_FOUND)
+		return 0;
+	return rc == 0 || rc == LC_ERR_BUFFER_TOO_SMALL ? 1 : rc;
+}
+
+int lc_client_identity_held(lc_client *c, const char *user_id)
+{
+	if (c == NULL || !lc_cl_valid_uid(user_id))
+		return LC_ERR_INVALID_ARG;
+	return lc_cl_held(c, user_id);
+}
+
+int lc_client_trust_identity(lc_client *c, const char *user_id,
+			     uint64_t now)
+{
+	uint8_t name[5 + LC_CL_UID_MAX];
+	int rc;
+
+	if (c == NULL || !lc_cl_valid_uid(user_id))
+		return LC_ERR_INVALID_ARG;
+	rc = lc_store_blob_delete(c->store, LC_STORE_BLOB_LOCAL, name,
+				  hold_name(user_id, name));
+	if (rc && rc != LC_ERR_NOT_FOUND)
+		return rc;
+	lc_cl_outbox_pump(c, now);
+	return 0;
 }

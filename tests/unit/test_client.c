@@ -47,6 +47,7 @@ typedef struct tc {
 	int presence_online;
 	char presence_uid[65];
 	int n_errors;
+	uint32_t flags; /* lc_client_config.flags */
 } tc;
 
 static struct {
@@ -238,6 +239,7 @@ static void client_open(tc *t)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.version = LC_CLIENT_CONFIG_VERSION;
 	cfg.store_dir = t->dir;
+	cfg.flags = t->flags;
 	ck_assert_int_eq(lc_client_new(&t->c, &cfg, &client_cb, t), 0);
 }
 
@@ -634,6 +636,52 @@ START_TEST(client_identity_change)
 }
 END_TEST
 
+/* With the hold policy, messages wait until the new key is accepted. */
+START_TEST(client_identity_change_held)
+{
+	tc *a, *b, *b2;
+	uint8_t id[16];
+
+	setup();
+	a = user("+15550000121");
+	b = user("+15550000122");
+	kill_client(a);
+	a->flags = LC_CLIENT_HOLD_ON_KEY_CHANGE;
+	client_open(a);
+	connect_client(a);
+	pump();
+	send_text(a, b, "one", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	kill_client(b);
+	b2 = client_new();
+	connect_client(b2);
+	ck_assert_int_eq(lc_client_login(b2->c, "+15550000122", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	send_text(a, b2, "held", id);
+	pump();
+	ck_assert_int_eq(a->identity_changes, 1);
+	ck_assert_int_eq(lc_client_identity_held(a->c, lc_client_user_id(b2->c)), 1);
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(outbox_count(a), 1);
+	/* survives a restart, then goes once accepted */
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(lc_client_trust_identity(a->c, lc_client_user_id(b2->c),
+						  T.now), 0);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 1);
+	ck_assert_str_eq(b2->text[0], "held");
+	ck_assert_int_eq(outbox_count(a), 0);
+	ck_assert_int_eq(lc_client_identity_held(a->c, lc_client_user_id(b2->c)), 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(client_groups_and_presence)
 {
 	tc *a, *b;
@@ -975,6 +1023,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_outbox_survives_restart);
 	tcase_add_test(t, client_server_restart);
 	tcase_add_test(t, client_identity_change);
+	tcase_add_test(t, client_identity_change_held);
 	tcase_add_test(t, client_groups_and_presence);
 	tcase_add_test(t, client_group_messages);
 	tcase_add_test(t, client_heartbeat_and_timeout);
