@@ -122,10 +122,12 @@ static int defer(lc_store *s, const uint8_t *tk, size_t tlen,
 	return 0;
 }
 
-/* LMDB's order: bytes, then length; then the posting. */
+/* LMDB's order: bytes, then length; then the posting. Sorts pointers, so
+ * the 80-byte entries do not move. */
 static int pend_cmp(const void *pa, const void *pb)
 {
-	const struct lc_pending *a = pa, *b = pb;
+	const struct lc_pending *a = *(const struct lc_pending *const *)pa;
+	const struct lc_pending *b = *(const struct lc_pending *const *)pb;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
 	int c = memcmp(a->key, b->key, n);
 
@@ -136,21 +138,30 @@ static int pend_cmp(const void *pa, const void *pb)
 
 int lc_index_flush(lc_store *s, MDB_txn *txn)
 {
-	MDB_cursor *c;
+	struct lc_pending **order;
+	MDB_cursor *c = NULL;
 	int rc = 0;
 
 	if (s->npend == 0)
 		return 0;
-	qsort(s->pend, s->npend, sizeof *s->pend, pend_cmp);
-	if ((rc = mdb_cursor_open(txn, s->db_post, &c)) != 0)
-		return lc_store_err(rc);
+	order = lc_malloc(&s->mem, s->npend * sizeof *order);
+	if (order == NULL)
+		return LC_ERR_NOMEM;
+	for (size_t i = 0; i < s->npend; i++)
+		order[i] = &s->pend[i];
+	qsort(order, s->npend, sizeof *order, pend_cmp);
+	rc = mdb_cursor_open(txn, s->db_post, &c);
+	if (rc != 0)
+		c = NULL;
 	for (size_t i = 0; i < s->npend && rc == 0; i++) {
-		MDB_val k = { s->pend[i].klen, s->pend[i].key };
-		MDB_val v = { POSTING_LEN, s->pend[i].post };
+		MDB_val k = { order[i]->klen, order[i]->key };
+		MDB_val v = { POSTING_LEN, order[i]->post };
 
 		rc = post_put(c, &k, &v);
 	}
-	mdb_cursor_close(c);
+	if (c != NULL)
+		mdb_cursor_close(c);
+	lc_free(&s->mem, order);
 	s->npend = 0;
 	return lc_store_err(rc);
 }
