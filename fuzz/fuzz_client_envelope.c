@@ -4,8 +4,9 @@
  * kind in flight (request ids 1 to 12). Pushes (Deliver with any body,
  * Receipt, GroupEvent, PresenceUpdate, PrekeysLow) and answers (bundles,
  * groups, presence, errors) run their real paths into a real store.
- * Invariants: no crash, no leak, the session stays logged in and keeps
- * no more requests in flight than it can. */
+ * Invariants: no crash, no leak, an account always has a valid user id
+ * and device, and the session waits for no more fetches than it can have
+ * in flight. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +48,6 @@ static void init(void)
 	cfg.store = S;
 	if (lc_client_new(&C, &cfg, NULL, NULL))
 		abort();
-	strcpy(C->uid, "me");
-	C->dev = 1;
-	C->has_account = 1;
-	C->keys_done = 1;
 	atexit(cleanup);
 }
 
@@ -58,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (C == NULL)
 		init();
+	strcpy(C->uid, "me"); /* an Ack to a login or logout changes these */
+	C->dev = 1;
+	C->has_account = 1;
+	C->keys_done = 1;
 	C->state = LC_CLIENT_READY;
 	C->blocked = 0;
 	memset(C->pend, 0, sizeof C->pend);
@@ -82,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (C->blocked < 0 || C->blocked > (int)LC_CLIENT_MAX_PENDING)
 			abort();
 	}
-	if (strcmp(lc_client_user_id(C), "me") != 0)
+	if (C->has_account && (!lc_cl_valid_uid(C->uid) || C->dev == 0))
 		abort();
 	return 0;
 }
