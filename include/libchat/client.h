@@ -92,7 +92,8 @@ typedef enum lc_client_op {
 	LC_CLIENT_OP_SEND = 6,      /**< a message the server refused */
 	LC_CLIENT_OP_READ = 7,      /**< read receipts */
 	LC_CLIENT_OP_GROUP = 8,     /**< create, add, remove, leave */
-	LC_CLIENT_OP_PRESENCE = 9
+	LC_CLIENT_OP_PRESENCE = 9,
+	LC_CLIENT_OP_LOOKUP = 10
 } lc_client_op;
 
 /** A message given to ::lc_client_callbacks.message; every pointer lives
@@ -173,6 +174,10 @@ typedef struct lc_client_callbacks {
 	 *  decrypted and was dropped, a store failure). @p id is the message
 	 *  id concerned, or NULL. */
 	void (*error)(int code, const uint8_t *id, void *user_data);
+	/** The answer to lc_client_lookup(): the user's id and display name
+	 *  (then ::lc_client_callbacks.done reports ::LC_CLIENT_OP_LOOKUP). */
+	void (*user)(const char *user_id, const char *display_name,
+		     void *user_data);
 } lc_client_callbacks;
 
 /**
@@ -440,6 +445,16 @@ LC_API int lc_client_trust_identity(lc_client *c, const char *user_id,
  * @return 1 held, 0 not, or ::LC_ERR_INVALID_ARG, the store's errors.
  */
 LC_API int lc_client_identity_held(lc_client *c, const char *user_id);
+
+/**
+ * @brief Find a user by phone number or email address (exactly one): the
+ *        answer comes to ::lc_client_callbacks.user, a miss as
+ *        done(::LC_CLIENT_OP_LOOKUP, ::LC_ERR_NO_SUCH_USER).
+ * @return 0 when sent, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOT_LOGGED_IN,
+ *   ::LC_ERR_UNAVAILABLE, ::LC_ERR_NOMEM.
+ */
+LC_API int lc_client_lookup(lc_client *c, const char *phone,
+			    const char *email, uint64_t now);
 
 /* ------------------------------------------------ groups and presence */
 

@@ -26,7 +26,8 @@ enum lc_cl_req {
 	LC_CL_REQ_READ,
 	LC_CL_REQ_GROUP,
 	LC_CL_REQ_PRESENCE,
-	LC_CL_REQ_HEARTBEAT
+	LC_CL_REQ_HEARTBEAT,
+	LC_CL_REQ_LOOKUP
 };
 
 typedef struct lc_cl_pending {
@@ -186,5 +187,6 @@ void lc_cl_ack_push(lc_client *c, uint64_t rid, uint64_t now);
 void lc_cl_on_group(lc_client *c, const Libchat__GroupInfo *g, int change,
 		    const char *actor);
 void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
+void lc_cl_on_user(lc_client *c, const Libchat__Ack *a);
 
 #endif

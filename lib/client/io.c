@@ -60,6 +60,9 @@ static void fail_pending(lc_client *c)
 		case LC_CL_REQ_PRESENCE:
 			lc_cl_done(c, LC_CLIENT_OP_PRESENCE, LC_ERR_NOT_CONNECTED, NULL);
 			break;
+		case LC_CL_REQ_LOOKUP:
+			lc_cl_done(c, LC_CLIENT_OP_LOOKUP, LC_ERR_NOT_CONNECTED, NULL);
+			break;
 		default: /* sends stay in the outbox; keys are redone */
 			break;
 		}
@@ -163,6 +166,9 @@ static void on_error_answer(lc_client *c, lc_cl_pending *p, int code,
 	case LC_CL_REQ_PRESENCE:
 		lc_cl_done(c, LC_CLIENT_OP_PRESENCE, code, NULL);
 		break;
+	case LC_CL_REQ_LOOKUP:
+		lc_cl_done(c, LC_CLIENT_OP_LOOKUP, code, NULL);
+		break;
 	default:
 		break;
 	}
@@ -215,6 +221,9 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 			for (size_t i = 0; i < a->presence->n_users; i++)
 				lc_cl_on_presence(c, a->presence->users[i]);
 		lc_cl_done(c, LC_CLIENT_OP_PRESENCE, 0, NULL);
+		break;
+	case LC_CL_REQ_LOOKUP:
+		lc_cl_on_user(c, a);
 		break;
 	default:
 		break;

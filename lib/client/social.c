@@ -239,3 +239,39 @@ int lc_client_safety_number(lc_client *c, const char *user_id,
 				them.key, (const uint8_t *)user_id,
 				strlen(user_id), out);
 }
+
+int lc_client_lookup(lc_client *c, const char *phone, const char *email,
+		     uint64_t now)
+{
+	Libchat__UserLookup u = LIBCHAT__USER_LOOKUP__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+
+	if (c == NULL || (phone == NULL) == (email == NULL))
+		return LC_ERR_INVALID_ARG;
+	if (!logged_in(c))
+		return LC_ERR_NOT_LOGGED_IN;
+	if (phone) {
+		u.key_case = LIBCHAT__USER_LOOKUP__KEY_PHONE;
+		u.phone = (char *)phone;
+	} else {
+		u.key_case = LIBCHAT__USER_LOOKUP__KEY_EMAIL;
+		u.email = (char *)email;
+	}
+	e.body_case = LIBCHAT__ENVELOPE__BODY_USER_LOOKUP;
+	e.user_lookup = &u;
+	return lc_cl_emit(c, &e, LC_CL_REQ_LOOKUP, now, NULL);
+}
+
+void lc_cl_on_user(lc_client *c, const Libchat__Ack *a)
+{
+	int rc = LC_ERR_MALFORMED;
+
+	if (a->result_case == LIBCHAT__ACK__RESULT_USER &&
+	    lc_cl_valid_uid(a->user->user_id)) {
+		rc = 0;
+		if (c->cb.user)
+			c->cb.user(a->user->user_id, a->user->display_name,
+				   c->ud);
+	}
+	lc_cl_done(c, LC_CLIENT_OP_LOOKUP, rc, NULL);
+}

@@ -47,6 +47,7 @@ typedef struct tc {
 	int presence_online;
 	char presence_uid[65];
 	int n_errors;
+	char found[65];
 	uint32_t flags; /* lc_client_config.flags */
 } tc;
 
@@ -183,9 +184,17 @@ static void cb_error(int code, const uint8_t *id, void *ud)
 	t->n_errors++;
 }
 
+static void cb_user(const char *uid, const char *name, void *ud)
+{
+	tc *t = ud;
+
+	(void)name;
+	snprintf(t->found, sizeof t->found, "%s", uid);
+}
+
 static const lc_client_callbacks client_cb = {
 	LC_CLIENT_CONFIG_VERSION, cb_state, cb_message, cb_receipt,
-	cb_presence, cb_group, cb_identity, cb_done, cb_error,
+	cb_presence, cb_group, cb_identity, cb_done, cb_error, cb_user,
 };
 
 static void srv_close(lc_server_conn *sc, int reason, void *ud)
@@ -922,6 +931,16 @@ START_TEST(client_logout_login_profile)
 	pump();
 	ck_assert_int_eq(a->last_done_op, LC_CLIENT_OP_PROFILE);
 	ck_assert_int_eq(a->last_done_code, 0);
+	ck_assert_int_eq(lc_client_lookup(a->c, "+15550000111", NULL, T.now), 0);
+	pump();
+	ck_assert_int_eq(a->last_done_op, LC_CLIENT_OP_LOOKUP);
+	ck_assert_int_eq(a->last_done_code, 0);
+	ck_assert_str_eq(a->found, lc_client_user_id(a->c));
+	ck_assert_int_eq(lc_client_lookup(a->c, "+15559999999", NULL, T.now), 0);
+	pump();
+	ck_assert_int_eq(a->last_done_code, LC_ERR_NO_SUCH_USER);
+	ck_assert_int_eq(lc_client_lookup(a->c, NULL, NULL, T.now),
+			 LC_ERR_INVALID_ARG);
 	ck_assert_int_eq(lc_client_logout(a->c, 0, T.now), 0);
 	pump();
 	ck_assert_int_eq(a->last_done_op, LC_CLIENT_OP_LOGOUT);

@@ -204,7 +204,7 @@ static void cl_message(const lc_client_message *m, void *ud)
 
 static const lc_client_callbacks cl_cb = {
 	LC_CLIENT_CONFIG_VERSION, cl_state, cl_message, NULL, NULL, NULL,
-	NULL, NULL, NULL,
+	NULL, NULL, NULL, NULL,
 };
 
 static void peer_start(peer *p, const char *phone)
