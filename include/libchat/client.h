@@ -78,8 +78,9 @@ typedef enum lc_client_state {
 	LC_CLIENT_DISCONNECTED = 0, /**< no connection */
 	LC_CLIENT_HANDSHAKE = 1,    /**< prologue and Noise handshake */
 	LC_CLIENT_CONNECTED = 2,    /**< secure channel, not logged in */
-	LC_CLIENT_LOGGING_IN = 3,   /**< register or login in flight */
-	LC_CLIENT_READY = 4         /**< logged in: messages flow */
+	LC_CLIENT_LOGGING_IN = 3,   /**< register or login (and the first key
+	                                 upload of the device) in flight */
+	LC_CLIENT_READY = 4         /**< logged in, keys published: messages flow */
 } lc_client_state;
 
 /** Operations reported by ::lc_client_callbacks.done. */

@@ -99,8 +99,13 @@ void lc_cl_on_login(lc_client *c, const Libchat__Ack *a, int kind,
 			rc = lc_cl_account_save(c);
 		}
 	}
-	if (rc == 0 && !c->keys_done)
-		rc = lc_cl_keys_upload(c, 1, now);
+	if (rc == 0 && !c->keys_done) {
+		/* READY once the keys are published: a peer can then write */
+		if ((rc = lc_cl_keys_upload(c, 1, now)) == 0) {
+			c->login_op = op;
+			return;
+		}
+	}
 	if (rc) {
 		lc_cl_set_state(c, LC_CLIENT_CONNECTED, 0);
 		lc_cl_done(c, op, rc, NULL);

@@ -71,6 +71,7 @@ struct lc_client {
 	uint32_t dev;
 	int has_account;  /* uid, dev, token stored */
 	int keys_done;    /* identity and prekeys uploaded */
+	int login_op;     /* a login waiting for its key upload */
 	int hold;         /* LC_CLIENT_HOLD_ON_KEY_CHANGE */
 	int blocked;      /* prekey fetches the outbox waits for */
 	uint64_t retry_at; /* the outbox waits until then (rate limit) */

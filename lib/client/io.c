@@ -63,7 +63,13 @@ static void fail_pending(lc_client *c)
 		case LC_CL_REQ_LOOKUP:
 			lc_cl_done(c, LC_CLIENT_OP_LOOKUP, LC_ERR_NOT_CONNECTED, NULL);
 			break;
-		default: /* sends stay in the outbox; keys are redone */
+		case LC_CL_REQ_KEYS:
+			if (c->login_op)
+				lc_cl_done(c, c->login_op, LC_ERR_NOT_CONNECTED,
+					   NULL);
+			c->login_op = 0;
+			break;
+		default: /* sends stay in the outbox */
 			break;
 		}
 	}
@@ -152,6 +158,13 @@ static void on_error_answer(lc_client *c, lc_cl_pending *p, int code,
 		break;
 	case LC_CL_REQ_KEYS:
 		lc_cl_done(c, LC_CLIENT_OP_KEYS, code, NULL);
+		if (c->login_op) {
+			int op = c->login_op;
+
+			c->login_op = 0;
+			lc_cl_set_state(c, LC_CLIENT_CONNECTED, 0);
+			lc_cl_done(c, op, code, NULL);
+		}
 		break;
 	case LC_CL_REQ_FETCH:
 	case LC_CL_REQ_SEND:
@@ -200,6 +213,13 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 				(void)lc_cl_account_save(c);
 		}
 		lc_cl_done(c, LC_CLIENT_OP_KEYS, 0, NULL);
+		if (c->login_op && c->state == LC_CLIENT_LOGGING_IN) {
+			int op = c->login_op;
+
+			c->login_op = 0;
+			lc_cl_set_state(c, LC_CLIENT_READY, 0);
+			lc_cl_done(c, op, 0, NULL);
+		}
 		lc_cl_outbox_pump(c, now);
 		break;
 	case LC_CL_REQ_FETCH:

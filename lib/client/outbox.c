@@ -427,7 +427,8 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 		code = e->error->code ? -(int)e->error->code : LC_ERR_INTERNAL;
 		lc_cl_error(c, code, NULL);
 		if (code == LC_ERR_NO_SUCH_USER || code == LC_ERR_FORBIDDEN ||
-		    code == LC_ERR_INVALID_ARG || code == LC_ERR_NOT_FOUND) {
+		    code == LC_ERR_INVALID_ARG || code == LC_ERR_NOT_FOUND ||
+		    code == LC_ERR_NO_SUCH_DEVICE) {
 			fail_chat(c, p->uid, code, now);
 			lc_cl_outbox_pump(c, now);
 		} else {
