@@ -75,6 +75,8 @@ struct lc_client {
 	int hold;         /* LC_CLIENT_HOLD_ON_KEY_CHANGE */
 	int blocked;      /* prekey fetches the outbox waits for */
 	uint64_t retry_at; /* the outbox waits until then (rate limit) */
+	uint8_t stale_mid[LC_CLIENT_ID_LEN]; /* the last STALE_DEVICES answer */
+	int stale_count;   /* how many in a row for stale_mid */
 
 	uint64_t next_rid;
 	lc_cl_pending pend[LC_CLIENT_MAX_PENDING];

@@ -8,6 +8,7 @@
 #include "client_int.h"
 
 #define MAX_IN_FLIGHT 32
+#define LC_CL_MAX_STALE 3
 #define PT_MAX (3 + LC_CL_UID_MAX + LC_CLIENT_TEXT_MAX)
 
 static const lc_rng *rngp(const lc_client *c)
@@ -450,8 +451,15 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 	switch (code) {
 	case LC_ERR_STALE_DEVICES:
 		/* devices changed: learn them again and resend, same id */
-		if (strncmp(p->uid, "g:", 2) == 0) {
+		if (memcmp(c->stale_mid, p->mid, LC_CLIENT_ID_LEN) != 0) {
+			memcpy(c->stale_mid, p->mid, LC_CLIENT_ID_LEN);
+			c->stale_count = 0;
+		}
+		if (strncmp(p->uid, "g:", 2) == 0 ||
+		    ++c->stale_count > LC_CL_MAX_STALE) {
+			/* the device lists do not settle: give up */
 			lc_cl_fail(c, p->mid, code, now);
+			lc_cl_outbox_pump(c, now);
 			break;
 		}
 		(void)lc_cl_fetch(c, p->uid, now);
