@@ -49,6 +49,8 @@ typedef struct tc {
 	int n_errors;
 	char found[65];
 	uint32_t flags; /* lc_client_config.flags */
+	const uint8_t *store_key;  /* lc_client_config.store_key */
+	const uint8_t *server_key; /* lc_client_config.server_key */
 } tc;
 
 static struct {
@@ -249,6 +251,8 @@ static void client_open(tc *t)
 	cfg.version = LC_CLIENT_CONFIG_VERSION;
 	cfg.store_dir = t->dir;
 	cfg.flags = t->flags;
+	cfg.store_key = t->store_key;
+	cfg.server_key = t->server_key;
 	ck_assert_int_eq(lc_client_new(&t->c, &cfg, &client_cb, t), 0);
 }
 
@@ -970,6 +974,115 @@ START_TEST(client_logout_login_profile)
 }
 END_TEST
 
+/* Feed what the client wrote to the server; the server's verdict. */
+static int client_to_server(tc *t)
+{
+	const uint8_t *p;
+	size_t n = lc_client_send(t->c, &p);
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = lc_server_conn_recv(t->sc, p, n, T.now);
+	ck_assert_int_eq(lc_client_consume(t->c, n), 0);
+	return rc < 0 ? rc : 0;
+}
+
+/* A server with another static key is refused, and the pin stays. */
+START_TEST(client_server_key_pinned)
+{
+	tc *a, *b;
+	uint8_t pub[32], stored[32], wrong[32];
+	size_t len = 0;
+
+	setup();
+	a = user("+15550000131");
+	crypto_scalarmult_base(pub, server_sk);
+	ck_assert_int_eq(lc_store_blob_get(lc_client_store(a->c),
+					   LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"server", 6, stored,
+					   sizeof stored, &len), 0);
+	ck_assert_uint_eq(len, 32);
+	ck_assert_mem_eq(stored, pub, 32); /* learned on first contact */
+
+	/* the server comes back with another key: IK cannot complete */
+	drop(a);
+	lc_server_free(T.s);
+	memset(server_sk, 0x43, sizeof server_sk);
+	server_open();
+	ck_assert_int_eq(lc_server_conn_open(T.s, &a->sc, a, T.now), 0);
+	ck_assert_int_eq(lc_client_connect(a->c, T.now), 0);
+	ck_assert_int_lt(client_to_server(a), 0);
+	ck_assert_int_eq(a->state, LC_CLIENT_HANDSHAKE);
+	drop(a);
+	ck_assert_int_eq(a->state, LC_CLIENT_DISCONNECTED);
+	ck_assert_int_eq(lc_store_blob_get(lc_client_store(a->c),
+					   LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"server", 6, stored,
+					   sizeof stored, &len), 0);
+	ck_assert_mem_eq(stored, pub, 32);
+
+	/* a key given in the configuration is used from the first contact */
+	b = calloc(1, sizeof *b);
+	ck_assert_ptr_nonnull(b);
+	strcpy(b->dir, "/tmp/lc-client-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(b->dir));
+	memset(wrong, 0x42, sizeof wrong);
+	crypto_scalarmult_base(wrong, wrong); /* the old key: now wrong */
+	b->server_key = wrong;
+	client_open(b);
+	T.cl[T.n++] = b;
+	ck_assert_int_eq(lc_server_conn_open(T.s, &b->sc, b, T.now), 0);
+	ck_assert_int_eq(lc_client_connect(b->c, T.now), 0);
+	ck_assert_int_lt(client_to_server(b), 0);
+	drop(b);
+	teardown();
+}
+END_TEST
+
+/* A sealed store: the at-rest key is needed to open the account. */
+START_TEST(client_sealed_store)
+{
+	static const uint8_t key[LC_STORE_KEY_LEN] = {1, 2, 3, 4};
+	static const uint8_t other[LC_STORE_KEY_LEN] = {9};
+	tc *a, *b;
+	lc_client_config cfg;
+	lc_client *c = NULL;
+
+	setup();
+	a = calloc(1, sizeof *a);
+	ck_assert_ptr_nonnull(a);
+	strcpy(a->dir, "/tmp/lc-client-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(a->dir));
+	a->store_key = key;
+	client_open(a);
+	T.cl[T.n++] = a;
+	connect_client(a);
+	ck_assert_int_eq(lc_client_register(a->c, "+15550000141", NULL, "A",
+					    "correct horse", T.now), 0);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	b = user("+15550000142");
+	send_text(b, a, "sealed", NULL);
+	pump();
+	ck_assert_int_eq(a->n_msgs, 1);
+	kill_client(a);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.version = LC_CLIENT_CONFIG_VERSION;
+	cfg.store_dir = a->dir;
+	cfg.store_key = other;
+	ck_assert_int_eq(lc_client_new(&c, &cfg, NULL, NULL), LC_ERR_STORE_KEY);
+	cfg.store_key = NULL;
+	ck_assert_int_eq(lc_client_new(&c, &cfg, NULL, NULL), LC_ERR_STORE_KEY);
+	client_open(a); /* the right key */
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_uint_eq(chat_count(a, lc_client_user_id(b->c)), 1);
+	teardown();
+}
+END_TEST
+
 /* Every allocation failure of lc_client_new() is reported, leaks nothing,
  * and leaves a store the next attempt opens. */
 START_TEST(client_new_allocation_failures)
@@ -1049,6 +1162,8 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_bad_arguments);
 	tcase_add_test(t, client_new_allocation_failures);
 	tcase_add_test(t, client_logout_login_profile);
+	tcase_add_test(t, client_server_key_pinned);
+	tcase_add_test(t, client_sealed_store);
 	tcase_add_test(t, client_prekeys_top_up);
 	suite_add_tcase(s, t);
 	return s;
