@@ -11,7 +11,8 @@
  *   chats                 the chat list (from the store)
  *   history CHAT [--limit N]
  *   search QUERY
- *   group create NAME MEMBER...
+ *   group create NAME MEMBER... | group add|remove GROUP MEMBER...
+ *   group leave GROUP | group info GROUP
  *   fingerprint TO        the safety number with TO
  *   status TO             online / last seen
  *
@@ -198,8 +199,12 @@ static void on_group(const lc_client_group *g, int change, const char *actor,
 	if (A.json)
 		printf("{\"event\":\"group\",\"id\":\"%s\",\"change\":%d,"
 		       "\"members\":%zu}\n", h, change, g->n_members);
-	else
+	else {
 		printf("group:%s %s (%zu members)\n", h, g->name, g->n_members);
+		for (size_t i = 0; i < g->n_members; i++)
+			printf("  %s%s\n", g->members[i],
+			       g->admins[i] ? " (admin)" : "");
+	}
 }
 
 static void on_identity(const char *uid, uint32_t dev, void *ud)
@@ -375,6 +380,31 @@ static void cmd_fingerprint(void)
 	finish(0);
 }
 
+static void cmd_group(void)
+{
+	const char *const *rest = (const char *const *)A.args + 2;
+	size_t n = (size_t)A.nargs - 2;
+	const char *op = A.args[0];
+	uint8_t gid[16];
+	int rc = LC_ERR_INVALID_ARG;
+
+	A.pending = 1;
+	if (strcmp(op, "create") == 0 && n > 0)
+		rc = lc_client_group_create(A.c, A.args[1], rest, n, now_ms());
+	else if (!parse_group(A.args[1], gid))
+		fprintf(stderr, "GROUP is group:HEXID\n");
+	else if (strcmp(op, "add") == 0 && n > 0)
+		rc = lc_client_group_add(A.c, gid, rest, n, now_ms());
+	else if (strcmp(op, "remove") == 0 && n > 0)
+		rc = lc_client_group_remove(A.c, gid, rest, n, now_ms());
+	else if (strcmp(op, "leave") == 0)
+		rc = lc_client_group_leave(A.c, gid, now_ms());
+	else if (strcmp(op, "info") == 0)
+		rc = lc_client_group_info(A.c, gid, now_ms());
+	if (rc)
+		finish(1);
+}
+
 static void start_command(void)
 {
 	const char *one[1];
@@ -410,11 +440,7 @@ static void start_command(void)
 		cmd_search();
 		return;
 	case C_GROUP:
-		A.pending = 1;
-		if (lc_client_group_create(A.c, A.args[1],
-					   (const char *const *)A.args + 2,
-					   (size_t)A.nargs - 2, now_ms()))
-			finish(1);
+		cmd_group();
 		break;
 	case C_FINGERPRINT:
 		cmd_fingerprint();
@@ -470,7 +496,9 @@ static int usage(void)
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"
 		"  history CHAT [--limit N]\n  search QUERY\n"
-		"  group create NAME MEMBER...\n  fingerprint TO\n  status TO\n");
+		"  group create NAME MEMBER...\n  group add|remove GROUP MEMBER...\n"
+		"  group leave GROUP\n  group info GROUP\n"
+		"  fingerprint TO\n  status TO\n");
 	return 2;
 }
 
@@ -479,7 +507,7 @@ static int parse_command(int argc, char **argv)
 	static const char *const names[] = { "register", "login", "logout",
 		"send", "sync", "read", "chats", "history", "search", "group",
 		"fingerprint", "status" };
-	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 3, 1, 1 };
+	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1 };
 	int k = -1;
 
 	for (int i = 0; i < 12 && argc > 0; i++)
@@ -504,8 +532,7 @@ static int parse_command(int argc, char **argv)
 		else
 			A.args[A.nargs++] = argv[i];
 	}
-	if (A.nargs < need[k] || (A.cmd == C_GROUP &&
-				  strcmp(A.args[0], "create") != 0))
+	if (A.nargs < need[k])
 		return -1;
 	if ((A.cmd == C_REGISTER || A.cmd == C_LOGIN) &&
 	    (A.phone == NULL) == (A.email == NULL))

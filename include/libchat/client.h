@@ -479,6 +479,12 @@ LC_API int lc_client_group_remove(lc_client *c, const uint8_t *group_id,
 				  const char *const *members, size_t n,
 				  uint64_t now);
 
+/** @brief Ask for a group's current members (members only); the answer
+ *         comes to ::lc_client_callbacks.group. Errors as
+ *         lc_client_group_create(). */
+LC_API int lc_client_group_info(lc_client *c, const uint8_t *group_id,
+				uint64_t now);
+
 /** @brief Leave a group. Errors as lc_client_group_create(). */
 LC_API int lc_client_group_leave(lc_client *c, const uint8_t *group_id,
 				 uint64_t now);

@@ -100,6 +100,23 @@ int lc_client_group_leave(lc_client *c, const uint8_t *group_id,
 	return lc_cl_emit(c, &e, LC_CL_REQ_GROUP, now, NULL);
 }
 
+int lc_client_group_info(lc_client *c, const uint8_t *group_id,
+			 uint64_t now)
+{
+	Libchat__GroupInfoRequest gi = LIBCHAT__GROUP_INFO_REQUEST__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+
+	if (c == NULL || group_id == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (!logged_in(c))
+		return LC_ERR_NOT_LOGGED_IN;
+	gi.group_id.data = (uint8_t *)group_id;
+	gi.group_id.len = LC_CLIENT_GROUP_ID_LEN;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_GROUP_INFO;
+	e.group_info = &gi;
+	return lc_cl_emit(c, &e, LC_CL_REQ_GROUP, now, NULL);
+}
+
 void lc_cl_on_group(lc_client *c, const Libchat__GroupInfo *g, int change,
 		    const char *actor)
 {

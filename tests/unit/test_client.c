@@ -712,6 +712,11 @@ START_TEST(client_groups_and_presence)
 	ck_assert_int_ge(b->n_groups, 1);
 	ck_assert_int_eq(b->last_change, LC_CLIENT_GROUP_CREATED);
 	ck_assert_mem_eq(a->group_id, b->group_id, 16);
+	b->n_groups = 0;
+	ck_assert_int_eq(lc_client_group_info(b->c, a->group_id, T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_groups, 1);
+	ck_assert_int_eq(b->last_change, LC_CLIENT_GROUP_INFO);
 	ck_assert_int_eq(lc_client_group_remove(a->c, a->group_id, members, 1,
 						T.now), 0);
 	pump();
