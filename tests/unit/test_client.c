@@ -15,7 +15,7 @@
 #include "testutil.h"
 
 #define MAX_MSGS 64
-#define MAX_RCPT 64
+#define MAX_RCPT 1024
 
 typedef struct tc {
 	lc_client *c;
@@ -80,7 +80,8 @@ static void cb_message(const lc_client_message *m, void *ud)
 {
 	tc *t = ud;
 
-	ck_assert_int_lt(t->n_msgs, MAX_MSGS);
+	if (t->n_msgs == MAX_MSGS)
+		return; /* only the first MAX_MSGS are kept */
 	ck_assert_uint_lt(m->text_len, sizeof t->text[0]);
 	memcpy(t->text[t->n_msgs], m->text, m->text_len);
 	t->text[t->n_msgs][m->text_len] = 0;
@@ -484,6 +485,59 @@ START_TEST(client_offline_then_back_in_order)
 		snprintf(buf, sizeof buf, "offline %d", i);
 		ck_assert_str_eq(b->text[1 + i], buf);
 	}
+	teardown();
+}
+END_TEST
+
+/* More messages than one outbox page and the in-flight window, queued
+ * while offline: all arrive, in order. */
+START_TEST(client_many_messages_in_order)
+{
+	enum { N = 300 };
+	tc *a, *b;
+	char buf[32];
+
+	setup();
+	a = user("+15550000151");
+	b = user("+15550000152");
+	send_text(a, b, "start", NULL);
+	pump();
+	drop(a);
+	for (int i = 0; i < N; i++) {
+		snprintf(buf, sizeof buf, "m%d", i);
+		send_text(a, b, buf, NULL);
+		T.now++;
+	}
+	ck_assert_uint_eq(outbox_count(a), 50); /* a page; more are queued */
+	T.now += 60000; /* a minute later: the rate limit has refilled */
+	connect_client(a);
+	for (int k = 0; k < 10 && b->n_msgs < N + 1; k++) {
+		pump();
+		T.now += 60000; /* 100 messages a minute */
+		lc_client_handle_expiry(a->c, T.now);
+		pump();
+	}
+	ck_assert_int_eq(b->n_msgs, MAX_MSGS);
+	for (int i = 0; i + 1 < MAX_MSGS; i++) {
+		snprintf(buf, sizeof buf, "m%d", i);
+		ck_assert_str_eq(b->text[i + 1], buf);
+	}
+	ck_assert_uint_eq(chat_count(b, lc_client_user_id(a->c)), N + 1);
+	{	/* the store has all of them in the order they were written */
+		lc_store_page *pg = NULL;
+
+		ck_assert_int_eq(lc_store_messages_page(lc_client_store(b->c),
+							lc_client_user_id(a->c),
+							0, N + 1, &pg), 0);
+		for (int i = 0; i < N; i++) {
+			const lc_store_message *m =
+				lc_store_page_get(pg, (size_t)(N - 1 - i));
+			snprintf(buf, sizeof buf, "m%d", i);
+			ck_assert_str_eq(m->text, buf);
+		}
+		lc_store_page_free(pg);
+	}
+	ck_assert_uint_eq(outbox_count(a), 0);
 	teardown();
 }
 END_TEST
@@ -1157,6 +1211,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_conversation_with_ticks);
 	tcase_add_test(t, client_offline_then_back_in_order);
 	tcase_add_test(t, client_duplicate_dropped);
+	tcase_add_test(t, client_many_messages_in_order);
 	tcase_add_test(t, client_outbox_survives_restart);
 	tcase_add_test(t, client_server_restart);
 	tcase_add_test(t, client_identity_change);
