@@ -15,5 +15,6 @@
 #include <libchat/receipts.h>
 #include <libchat/store.h>
 #include <libchat/crypto.h>
+#include <libchat/client.h>
 
 #endif /* LIBCHAT_LIBCHAT_H */
