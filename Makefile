@@ -24,7 +24,7 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 demo: build
-	./$(BUILD)/examples/wire-roundtrip
+	./scripts/demo --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
