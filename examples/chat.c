@@ -60,6 +60,7 @@ static struct {
 	const char *chat_opt; /* search --chat */
 	char *chat_res;
 	int lookup_idx;      /* the argument a lookup answers, -1: none */
+	uint8_t sent_id[16]; /* send: the message whose ack ends the command */
 	int waiting_lookup;
 	int pending;         /* answers still expected */
 	int wait_s;
@@ -308,7 +309,8 @@ static void on_receipt(const uint8_t *id, const char *uid, uint32_t dev,
 		printf("%.8s %s: %s (%s)\n", h, user_name(uid),
 		       ticks[state % 5], state_names[state % 5]);
 	}
-	if (A.cmd == C_SEND && aggregate >= LC_RECEIPT_SENT &&
+	if (A.cmd == C_SEND && memcmp(id, A.sent_id, 16) == 0 &&
+	    aggregate >= LC_RECEIPT_SENT &&
 	    aggregate != LC_RECEIPT_FAILED && A.wait_s == 0)
 		finish(0);
 }
@@ -518,10 +520,11 @@ static void cmd_send(void)
 	if (strncmp(A.res[0], "g:", 2) == 0) {
 		(void)sodium_hex2bin(gid, 16, A.res[0] + 2, 32, NULL, NULL, NULL);
 		rc = lc_client_send_group_text(A.c, gid, A.args[1],
-					       strlen(A.args[1]), NULL, now_ms());
+					       strlen(A.args[1]), A.sent_id,
+					       now_ms());
 	} else {
 		rc = lc_client_send_text(A.c, A.res[0], A.args[1],
-					 strlen(A.args[1]), NULL, now_ms());
+					 strlen(A.args[1]), A.sent_id, now_ms());
 	}
 	if (rc) {
 		fprintf(stderr, "failed: %s\n", lc_strerror(rc));
