@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Integration: nothing is lost when the server restarts mid-conversation
-or a client dies between its outbox write and the server's ack.
+or a client dies between its outbox write and the server's ack; group
+membership commands, and a removed member reads nothing later.
 
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
@@ -152,6 +153,46 @@ def killed_before_ack(d):
           "delivered once")
 
 
+def members(ev):
+    # the answer to the own request (change 100); pushes may come first
+    g = [e for e in ev if e.get("event") == "group" and e["change"] == 100]
+    expect(len(g) == 1, "one group answer, got %r" % ev)
+    return sorted(m["name"] for m in g[0]["members"])
+
+
+def group_membership(d):
+    """group add / remove / leave / info by name; a removed member gets
+    nothing sent after the removal."""
+    d.register("Carol")
+    d.contact("Carol", "Alice")
+    ev = d.chat("Alice", "group", "create", "team", "+15550002")
+    expect(members(ev) == ["Bob", "me"], "team: Alice and Bob")
+    ev = d.chat("Alice", "group", "add", "group:team", "carol@example.com")
+    expect(members(ev) == ["Bob", "Carol", "me"], "Carol added")
+    d.send("Alice", "group:team", "for the three of us")
+    for who in ("Bob", "Carol"):
+        msgs, _ = d.sync(who)
+        expect(texts(msgs) == ["for the three of us"],
+               "%s got the group message, got %r" % (who, texts(msgs)))
+    ev = d.chat("Carol", "group", "info", "group:team")
+    expect(len(members(ev)) == 3, "Carol's group info by name")
+    ev = d.chat("Alice", "group", "remove", "group:team",
+                "carol@example.com")
+    expect(members(ev) == ["Bob", "me"], "Carol removed")
+    d.send("Alice", "group:team", "Carol is gone")
+    msgs, _ = d.sync("Bob")
+    expect(texts(msgs) == ["Carol is gone"], "Bob still gets the group")
+    msgs, _ = d.sync("Carol")
+    expect(msgs == [], "the removed member got nothing, got %r" % msgs)
+    ev = d.chat("Carol", "history", "group:team")
+    expect("Carol is gone" not in texts(ev), "nor is it in her history")
+    d.chat("Bob", "group", "leave", "group:team")
+    ev = d.chat("Alice", "group", "info", "group:team")
+    expect(members(ev) == ["me"], "Bob left")
+    print("ok: group add, remove, leave, info by name; removed member "
+          "reads nothing later")
+
+
 def main():
     d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
     try:
@@ -162,6 +203,7 @@ def main():
         d.contact("Bob", "Alice")
         restart_mid_conversation(d)
         killed_before_ack(d)
+        group_membership(d)
         return 0
     except demo.StepFailed as e:
         print("FAILED: expected %s" % e)
