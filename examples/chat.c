@@ -145,9 +145,23 @@ static void names_put(char kind, const char *key, const char *handle,
 	}
 }
 
+/* Split off the next tab-separated field of *s (NULL when none is left). */
+static char *field(char **s)
+{
+	char *f = *s, *tab;
+
+	if (f == NULL)
+		return NULL;
+	tab = strchr(f, '\t');
+	if (tab)
+		*tab++ = 0;
+	*s = tab;
+	return f;
+}
+
 static void names_load(const char *home)
 {
-	char line[512], *save = NULL;
+	char line[512];
 	FILE *f;
 
 	snprintf(names_path, sizeof names_path, "%s/names", home);
@@ -155,19 +169,17 @@ static void names_load(const char *home)
 		return;
 	while (n_names < MAX_NAMES && fgets(line, sizeof line, f)) {
 		struct name *e = &known[n_names];
-		char *kind, *key, *handle, *name;
+		char *rest = line, *kind, *key, *handle, *name;
 
 		line[strcspn(line, "\n")] = 0;
-		kind = strtok_r(line, "\t", &save);
-		key = strtok_r(NULL, "\t", &save);
-		if (!kind || !key || (kind[0] != 'u' && kind[0] != 'g'))
-			continue;
-		/* the handle may be empty: split by hand */
-		handle = key + strlen(key) + 1;
-		name = strchr(handle, '\t');
-		if (name == NULL)
-			continue;
-		*name++ = 0;
+		kind = field(&rest);
+		key = field(&rest);
+		handle = field(&rest);
+		name = field(&rest);
+		if (name == NULL || rest != NULL || strlen(kind) != 1 ||
+		    (kind[0] != 'u' && kind[0] != 'g') ||
+		    strlen(key) >= sizeof e->key)
+			continue; /* not a line this program wrote */
 		e->kind = kind[0];
 		snprintf(e->key, sizeof e->key, "%s", key);
 		snprintf(e->handle, sizeof e->handle, "%s", handle);
