@@ -571,6 +571,9 @@ LC_API size_t lc_ratchet_serialized_size(const lc_ratchet *s);
  * @param[in] cap its size; lc_ratchet_serialized_size() is enough.
  * @param[out] out_len bytes written.
  * @return 0, or ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG.
+ * @note A session that has received a new ratchet key and not sent since
+ *       is written as version 2, which libraries before it refuse with
+ *       ::LC_ERR_SESSION_VERSION; every other session as version 1.
  */
 LC_API int lc_ratchet_serialize(const lc_ratchet *s, uint8_t *out,
 				size_t cap, size_t *out_len);
