@@ -28,9 +28,12 @@ static int v1_to_v2(lc_store *s, MDB_txn *txn)
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		msgplain p;
 
-		if (k.mv_size != MSGKEY_LEN ||
-		    lc_msg_open(s, k.mv_data, &v, &p) != 0)
+		if (k.mv_size != MSGKEY_LEN)
 			continue;
+		if ((rv = lc_msg_open(s, k.mv_data, &v, &p)) != 0) {
+			rv = rv == LC_ERR_STORE_CORRUPT ? 0 : rv;
+			continue;
+		}
 		if (p.rec.text_len)
 			rv = lc_index_message(s, txn, k.mv_data, p.rec.text,
 					      p.rec.text_len, 1);

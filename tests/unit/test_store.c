@@ -1364,6 +1364,58 @@ START_TEST(store_alloc_failures_sealed)
 }
 END_TEST
 
+/* Every allocation failure while a version-1 store is migrated on open:
+ * LC_ERR_NOMEM, nothing leaked, the store left at version 1. */
+static void alloc_walk_migrate(const uint8_t *key)
+{
+	long fail_at;
+	int rv, stale;
+
+	for (fail_at = 1; fail_at < 500; fail_at++) {
+		lc_test_alloc ta;
+		lc_store_options o;
+		lc_store *s;
+
+		rm_rf(tmpdir);
+		fresh_dir();
+		s = open_store(key);
+		ck_assert_int_eq(put(s, 1, "a", 10, "pizzeria tonight", 0), 0);
+		lc_store_close(s);
+		make_v1();
+		lc_test_alloc_init(&ta, fail_at);
+		lc_store_options_init(&o);
+		o.sync = LC_STORE_SYNC_NONE;
+		o.mem = &ta.hooks;
+		s = NULL;
+		rv = lc_store_open(&s, tmpdir, key, &o);
+		lc_store_close(s);
+		ck_assert_int_eq(ta.live, 0);
+		if (rv == 0) {
+			ck_assert_uint_eq(raw_version(&stale),
+					  LC_STORE_SCHEMA_VERSION);
+			s = open_store(key);
+			ck_assert_uint_eq(search_count(s, "pizz", NULL), 1);
+			lc_store_close(s);
+			break;
+		}
+		ck_assert_msg(rv == LC_ERR_NOMEM, "fail_at %ld gave %d (%s)",
+			      fail_at, rv, lc_strerror(rv));
+		ck_assert_uint_eq(raw_version(&stale), 1);
+	}
+	ck_assert_int_eq(rv, 0);
+	ck_assert_int_gt(fail_at, 2);
+}
+
+START_TEST(store_alloc_failures_migrate)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 3, sizeof key);
+	alloc_walk_migrate(NULL);
+	alloc_walk_migrate(key);
+}
+END_TEST
+
 /* ------------------------------------------------------------ crash */
 
 /* The child's work is a function of the seed, so the parent can replay
@@ -1575,6 +1627,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_full_and_growth);
 	tcase_add_test(t, store_alloc_failures);
 	tcase_add_test(t, store_alloc_failures_sealed);
+	tcase_add_test(t, store_alloc_failures_migrate);
 	tcase_add_test(t, store_crash_sigkill);
 	suite_add_tcase(s, t);
 	return s;
