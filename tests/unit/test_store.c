@@ -862,6 +862,34 @@ START_TEST(store_migrate_v1_plain)
 }
 END_TEST
 
+/* A record that does not decode does not stop the migration. */
+START_TEST(store_migrate_v1_corrupt)
+{
+	lc_store *s = open_store(NULL);
+	uint8_t id[LC_STORE_ID_LEN], key[16];
+	const uint8_t junk[5] = { 1, 0xff, 0xff, 0xff, 0xff };
+	int stale;
+
+	put(s, 1, "c", 10, "first pizza", 0);
+	put(s, 2, "c", 20, "second pizza", 0);
+	lc_store_close(s);
+	memset(key, 0, sizeof key); /* chat 1, time 20, msgnum 2 */
+	key[3] = 1;
+	key[11] = 20;
+	key[15] = 2;
+	raw_put("msg", key, 16, junk, sizeof junk);
+	make_v1();
+	s = open_store(NULL);
+	ck_assert_uint_eq(search_count(s, "pizza", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "first", NULL), 1);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	lc_store_close(s);
+	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(stale, 0);
+}
+END_TEST
+
 START_TEST(store_migrate_v1_sealed)
 {
 	uint8_t key[LC_STORE_KEY_LEN];
@@ -1616,6 +1644,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_version_refused);
 	tcase_add_test(t, store_migrate_v1_plain);
 	tcase_add_test(t, store_migrate_v1_sealed);
+	tcase_add_test(t, store_migrate_v1_corrupt);
 	tcase_add_test(t, store_wrong_key);
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
