@@ -35,7 +35,6 @@ struct chatd_media {
 	void *arg;
 	struct event *sweep_ev;
 	char dir[CHATD_PATH_MAX + 8];   /* DATA/media */
-	uint64_t tmp_seq;
 };
 
 static void reply(struct evhttp_request *req, int code, const char *reason,
@@ -195,13 +194,14 @@ static int publish(chatd_media *m, const char *tmp, const char *hex)
 
 static int store_body(chatd_media *m, struct evbuffer *body, char hex[65])
 {
-	char tmp[sizeof m->dir + 64];
+	char tmp[sizeof m->dir + 64], name[17];
 	crypto_hash_sha256_state st;
-	uint8_t digest[crypto_hash_sha256_BYTES];
+	uint8_t digest[crypto_hash_sha256_BYTES], rnd[8];
 	int fd, rc = -1;
 
-	snprintf(tmp, sizeof tmp, "%s/tmp/%ld.%llu", m->dir, (long)getpid(),
-		 (unsigned long long)m->tmp_seq++);
+	randombytes_buf(rnd, sizeof rnd); /* unique across workers and restarts */
+	sodium_bin2hex(name, sizeof name, rnd, sizeof rnd);
+	snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
