@@ -78,14 +78,14 @@ static int hex_id_ok(const char *s)
 	return i == HEX_ID_LEN;
 }
 
-/* 0 when the request carries a live token; otherwise the reply was sent. */
-static int authenticate(chatd_media *m, struct evhttp_request *req)
+/* 0 when the request carries a live token (its device in uid, dev);
+ * otherwise the reply was sent. */
+static int authenticate(chatd_media *m, struct evhttp_request *req,
+			char uid[LC_SERVER_USER_ID_SIZE], uint32_t *dev)
 {
 	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req),
 					   "Authorization");
 	uint8_t token[LC_SERVER_TOKEN_LEN];
-	char uid[LC_SERVER_USER_ID_SIZE];
-	uint32_t dev;
 	size_t n = 0;
 	const char *end;
 	int rc;
@@ -104,7 +104,7 @@ static int authenticate(chatd_media *m, struct evhttp_request *req)
 		return -1;
 	}
 	rc = lc_server_token_verify(m->srv, token, n, chatd_now_ms(), uid,
-				    &dev);
+				    dev);
 	sodium_memzero(token, sizeof token);
 	m->end_turn(m->arg); /* the read ends here: no store lock held */
 	if (rc == 0)
@@ -225,13 +225,14 @@ static void on_upload(struct evhttp_request *req, void *arg)
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	struct evbuffer *b;
 	size_t len = evbuffer_get_length(body);
-	char hex[65];
+	char hex[65], uid[LC_SERVER_USER_ID_SIZE];
+	uint32_t dev;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		reply(req, 405, "Method Not Allowed", "POST only");
 		return;
 	}
-	if (authenticate(m, req) != 0)
+	if (authenticate(m, req, uid, &dev) != 0)
 		return;
 	if (len > m->cfg->media_max_size) {
 		reply(req, 413, "Payload Too Large", "over media_max_size");
@@ -245,8 +246,9 @@ static void on_upload(struct evhttp_request *req, void *arg)
 		reply(req, 500, "Internal Server Error", "cannot store");
 		return;
 	}
-	chatd_log(LC_SERVER_LOG_INFO, "media_stored", "id=%s size=%zu", hex,
-		  len);
+	chatd_log(LC_SERVER_LOG_INFO, "media_stored",
+		  "id=%s size=%zu user=%s device=%u", hex, len, uid,
+		  (unsigned)dev);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 			  "Content-Type", "application/json");
 	evbuffer_add_printf(b, "{\"id\": \"%s\"}\n", hex);
@@ -262,6 +264,8 @@ void chatd_media_get(chatd_media *m, struct evhttp_request *req,
 	enum evhttp_cmd_type t = evhttp_request_get_command(req);
 	char path[sizeof m->dir + 4 + HEX_ID_LEN + 2];
 	struct evbuffer *b;
+	char uid[LC_SERVER_USER_ID_SIZE];
+	uint32_t dev;
 	struct stat sb;
 	int fd;
 
@@ -269,7 +273,7 @@ void chatd_media_get(chatd_media *m, struct evhttp_request *req,
 		reply(req, 405, "Method Not Allowed", "GET only");
 		return;
 	}
-	if (authenticate(m, req) != 0)
+	if (authenticate(m, req, uid, &dev) != 0)
 		return;
 	if (!hex_id_ok(id)) {
 		reply(req, 400, "Bad Request", "an id is 64 lowercase hex digits");
