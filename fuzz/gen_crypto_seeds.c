@@ -59,9 +59,11 @@ static void ratchet(void)
 		{ 6, 6 }, { 6, 9 }, { 8, 7 }, { 12, 11 },
 	};
 	static struct fx_ratchet fx;
+	static struct fx_pair fp;
 	char name[64];
 
 	fx_ratchet_build(&fx);
+	fx_pair_build(&fp);
 	for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
 		const struct fx_msg *m = &fx.m[picks[i][1]];
 
@@ -70,6 +72,8 @@ static void ratchet(void)
 		put("ratchet_decrypt", name, (uint8_t)picks[i][0], m->b, m->n);
 	}
 	put("crypto_state", "session", 0, fx.snap, fx.snap_len);
+	/* Alice has read Bob's reply: her sending half is due (version 2). */
+	put("crypto_state", "session-send-due", 0, fp.snap[0], fp.snap_len[0]);
 }
 
 static void group(void)

@@ -40,6 +40,9 @@ typedef struct chatd_config {
 	uint64_t pwhash_memlimit;
 	uint64_t drain_timeout_ms;
 	uint64_t max_conn_output;      /* bytes buffered per connection */
+	uint64_t media_max_size;       /* largest media upload (bytes) */
+	uint32_t media_retention_days; /* unaccessed blobs kept; 0: forever */
+	uint64_t media_sweep_interval_ms;
 } chatd_config;
 
 /* config.c */
@@ -78,10 +81,24 @@ void chatd_push_notify(chatd_push *p, const char *user, uint32_t dev,
 		       const char *sender, uint32_t sender_dev,
 		       const uint8_t mid[LC_SERVER_ID_LEN]);
 
-/* http.c */
+/* media.c: POST /v1/media/upload, GET /v1/media/<id>, the sweep.
+ * end_turn(arg) is called after each token check so the store's
+ * transaction does not stay open during file I/O. */
 struct evhttp;
+struct evhttp_request;
+typedef struct chatd_media chatd_media;
+int chatd_media_new(chatd_media **m, struct event_base *base,
+		    const chatd_config *cfg, lc_server *srv,
+		    void (*end_turn)(void *), void *arg);
+void chatd_media_free(chatd_media *m);
+void chatd_media_routes(chatd_media *m, struct evhttp *h);
+void chatd_media_get(chatd_media *m, struct evhttp_request *req,
+		     const char *id);
+void chatd_media_sweep(chatd_media *m);
+
+/* http.c */
 int chatd_http_start(struct event_base *base, const chatd_config *cfg,
-		     int fd, struct evhttp **out);
+		     chatd_media *media, int fd, struct evhttp **out);
 
 /* worker.c: one event loop; returns the exit status. */
 int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,

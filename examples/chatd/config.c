@@ -22,7 +22,7 @@ static const struct key keys[] = {
 	{ "listen", K_STR, F(listen), "127.0.0.1:7420",
 	  "HOST:PORT of the frame listener (Noise + frames); port 0 picks one" },
 	{ "http", K_STR, F(http), "127.0.0.1:7421",
-	  "HOST:PORT of the HTTP listener (/healthz, /metrics)" },
+	  "HOST:PORT of the HTTP listener (/healthz, /metrics, /v1/media)" },
 	{ "data", K_STR, F(data), "./chatd-data",
 	  "data directory: LMDB store and server.key (created 0700)" },
 	{ "workers", K_U32, F(workers), "1",
@@ -59,6 +59,12 @@ static const struct key keys[] = {
 	  "time a closing connection's output (all, on SIGTERM) may take" },
 	{ "max_conn_output", K_U64, F(max_conn_output), "262144",
 	  "bytes buffered for a connection before it stops being read" },
+	{ "media_max_size", K_U64, F(media_max_size), "104857600",
+	  "largest media upload in bytes (100 MiB); also the MediaTicket limit" },
+	{ "media_retention_days", K_U32, F(media_retention_days), "30",
+	  "media blobs not uploaded or downloaded for this long are deleted; 0: never" },
+	{ "media_sweep_interval_ms", K_U64, F(media_sweep_interval_ms), "3600000",
+	  "how often the media retention sweep runs" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

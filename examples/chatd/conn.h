@@ -11,6 +11,7 @@ typedef struct worker {
 	const chatd_config *cfg;
 	lc_server *srv;
 	chatd_push *push;
+	chatd_media *media;
 	struct evconnlistener *listener;
 	struct evhttp *http;
 	struct event *flush_ev, *timer_ev, *drain_ev, *drain_poll, *sig_term, *sig_int;

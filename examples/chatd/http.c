@@ -1,4 +1,4 @@
-/* The HTTP listener: GET /healthz and GET /metrics. */
+/* The HTTP listener: GET /healthz, GET /metrics and media (media.c). */
 #include <string.h>
 #include <unistd.h>
 
@@ -62,12 +62,19 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+#define MEDIA_PREFIX "/v1/media/"
+
 static void on_other(struct evhttp_request *req, void *arg)
 {
-	struct evbuffer *b = evbuffer_new();
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : NULL;
+	struct evbuffer *b;
 
-	(void)arg;
-	if (b == NULL)
+	if (path && strncmp(path, MEDIA_PREFIX, strlen(MEDIA_PREFIX)) == 0) {
+		chatd_media_get(arg, req, path + strlen(MEDIA_PREFIX));
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL)
 		return;
 	evbuffer_add_printf(b, "not found\n");
 	reply(req, 404, "Not Found", "text/plain", b);
@@ -75,7 +82,7 @@ static void on_other(struct evhttp_request *req, void *arg)
 }
 
 int chatd_http_start(struct event_base *base, const chatd_config *cfg,
-		     int fd, struct evhttp **out)
+		     chatd_media *media, int fd, struct evhttp **out)
 {
 	struct evhttp *h = evhttp_new(base);
 
@@ -83,12 +90,15 @@ int chatd_http_start(struct event_base *base, const chatd_config *cfg,
 		return -1;
 	evhttp_set_timeout(h, 30);
 	evhttp_set_max_headers_size(h, 8192);
-	evhttp_set_max_body_size(h, 4096);
+	/* evhttp answers 413 itself, before reading, when Content-Length is
+	 * over this, and stops reading a chunked body that grows past it. */
+	evhttp_set_max_body_size(h, (ev_ssize_t)cfg->media_max_size);
 	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 					      EVHTTP_REQ_POST);
 	evhttp_set_cb(h, "/healthz", on_healthz, (void *)cfg);
 	evhttp_set_cb(h, "/metrics", on_metrics, NULL);
-	evhttp_set_gencb(h, on_other, NULL);
+	chatd_media_routes(media, h);
+	evhttp_set_gencb(h, on_other, media);
 	if (evhttp_accept_socket_with_handle(h, fd) == NULL) {
 		evhttp_free(h);
 		return -1;

@@ -24,8 +24,10 @@ static void usage(FILE *out)
 "\n"
 "chatd is the libchat reference server: a TCP listener speaking Noise and\n"
 "frames to clients, an HTTP listener for GET /healthz (200 \"ok\" while the\n"
-"store commits) and GET /metrics (Prometheus text), and an LMDB store in\n"
-"the data directory. The server's Noise static key is generated on first\n"
+"store commits), GET /metrics (Prometheus text) and media (POST\n"
+"/v1/media/upload, GET /v1/media/ID with Authorization: Bearer TOKEN;\n"
+"blobs in DATA/media, deleted media_retention_days after their last\n"
+"upload or download), and an LMDB store in the data directory. The server's Noise static key is generated on first\n"
 "start into DATA/server.key (mode 0600); --print-key prints its public\n"
 "half in hex for clients to pin.\n"
 "\n"
@@ -225,6 +227,10 @@ int main(int argc, char **argv)
 	    (strcmp(cfg.push, "webhook") == 0 && cfg.push_url[0] == '\0')) {
 		fprintf(stderr, "chatd: workers at most %d; push = webhook "
 				"needs push_url\n", CHATD_WORKERS_MAX);
+		return 2;
+	}
+	if (cfg.media_max_size == 0 || cfg.media_max_size > (1ull << 40)) {
+		fprintf(stderr, "chatd: media_max_size is 1 to 2^40 bytes\n");
 		return 2;
 	}
 	if ((priv = sodium_malloc(32)) == NULL)

@@ -61,6 +61,11 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 		arm_timer(w);
 }
 
+static void end_turn(void *arg)
+{
+	on_flush(-1, 0, arg);
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	worker *w = arg;
@@ -203,6 +208,7 @@ static int open_server(worker *w, const uint8_t *key)
 	sc.max_group_members = cfg->max_group_members;
 	sc.pwhash_opslimit = cfg->pwhash_opslimit;
 	sc.pwhash_memlimit = (size_t)cfg->pwhash_memlimit;
+	sc.media_max_size = cfg->media_max_size;
 	rc = lc_server_new(&w->srv, &sc, &cb, w);
 	if (rc != 0)
 		chatd_log(LC_SERVER_LOG_ERROR, "store_open_failed",
@@ -230,7 +236,10 @@ static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd)
 	event_add(w->sig_int, NULL);
 	if (chatd_push_new(&w->push, w->base, w->cfg) != 0)
 		return -1;
-	return chatd_http_start(w->base, w->cfg, http_fd, &w->http);
+	if (chatd_media_new(&w->media, w->base, w->cfg, w->srv, end_turn,
+			    w) != 0)
+		return -1;
+	return chatd_http_start(w->base, w->cfg, w->media, http_fd, &w->http);
 }
 
 static void teardown(worker *w)
@@ -239,6 +248,7 @@ static void teardown(worker *w)
 		conn_finish(w->conns);
 	if (w->http)
 		evhttp_free(w->http);
+	chatd_media_free(w->media);
 	if (w->listener)
 		evconnlistener_free(w->listener);
 	chatd_push_free(w->push);

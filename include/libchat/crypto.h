@@ -497,7 +497,11 @@ LC_API size_t lc_ratchet_encrypted_size(const lc_ratchet *s, size_t pt_len);
  * @return 0, or ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG,
  *         ::LC_ERR_INVALID_STATE (the chain's 2^32 counter is spent: no
  *         message is made; a reply from the peer resets it).
- * @note Allocates nothing; the message key is wiped after use.
+ * @note Allocates nothing; the message key is wiped after use. The first
+ *       message after a new ratchet key of the peer also makes this
+ *       side's next ratchet key pair (from the session's rng) and its
+ *       DH: the sending half of the Double Ratchet's DH step, deferred
+ *       from lc_ratchet_decrypt() to here.
  */
 LC_API int lc_ratchet_encrypt(lc_ratchet *s, const uint8_t *pt,
 			      size_t pt_len, uint8_t *out, size_t out_cap,
@@ -571,6 +575,9 @@ LC_API size_t lc_ratchet_serialized_size(const lc_ratchet *s);
  * @param[in] cap its size; lc_ratchet_serialized_size() is enough.
  * @param[out] out_len bytes written.
  * @return 0, or ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG.
+ * @note A session that has received a new ratchet key and not sent since
+ *       is written as version 2, which libraries before it refuse with
+ *       ::LC_ERR_SESSION_VERSION; every other session as version 1.
  */
 LC_API int lc_ratchet_serialize(const lc_ratchet *s, uint8_t *out,
 				size_t cap, size_t *out_len);

@@ -53,6 +53,11 @@ typedef struct lc_server_conn lc_server_conn;
 #define LC_SERVER_TOKEN_LEN 32
 /** Size of a device key: the client's Noise static public key (bytes). */
 #define LC_SERVER_DEVICE_KEY_LEN 32
+/** Default largest media blob a MediaTicket allows (bytes): 100 MiB. */
+#define LC_SERVER_MEDIA_MAX_SIZE (100ull * 1024 * 1024)
+/** Size of the buffer lc_server_token_verify() fills with a user id
+ *  terminating NUL included (bytes). */
+#define LC_SERVER_USER_ID_SIZE 65
 
 /** Log levels of ::lc_server_callbacks.log. */
 enum lc_server_log_level {
@@ -89,6 +94,8 @@ typedef struct lc_server_config {
 	size_t pwhash_memlimit;         /**< Argon2id; 0: crypto_pwhash_MEMLIMIT_INTERACTIVE */
 	const lc_allocator *mem;        /**< NULL: malloc; copied */
 	const lc_rng *rng;              /**< NULL: randombytes_buf; copied */
+	uint64_t media_max_size;        /**< largest blob a MediaTicket allows (bytes);
+	                                     0: ::LC_SERVER_MEDIA_MAX_SIZE */
 } lc_server_config;
 
 /**
@@ -267,6 +274,36 @@ LC_API int lc_server_conn_want_write(const lc_server_conn *conn);
  *   both return 0, close the socket and call lc_server_conn_close().
  */
 LC_API int lc_server_conn_want_read(const lc_server_conn *conn);
+
+/**
+ * @brief Check a login token presented outside a connection (the media
+ * HTTP endpoint's `Authorization: Bearer`) and name its device.
+ * The token alone finds its record (the store is keyed by its SHA-256);
+ * nothing is written.
+ * @param[in]  srv       the server.
+ * @param[in]  token     the token's bytes (not its hex); read during the call.
+ * @param[in]  len       their count; anything but ::LC_SERVER_TOKEN_LEN fails
+ *                       with ::LC_ERR_AUTH_FAILED.
+ * @param[in]  now       the current time (ms since the epoch).
+ * @param[out] user_id   filled with the owner's user id, NUL-terminated, on
+ *                       success only; the caller's buffer.
+ * @param[out] device_id the owner's device id, on success only; may be NULL.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv, @p token or @p user_id),
+ *   ::LC_ERR_AUTH_FAILED (no such token), ::LC_ERR_TOKEN_EXPIRED (revoked
+ *   by logout or a newer login, or past its expiry), ::LC_ERR_IO,
+ *   ::LC_ERR_STORE_BUSY, ::LC_ERR_STORE_CORRUPT (the store could not be read).
+ * @note Same thread rule as every call on @p srv: one thread at a time. It
+ *   may be called inside a turn or between turns; it sees the writes the
+ *   current turn has staged (a logout fed earlier in the turn already
+ *   counts). It may open the store's transaction, so end the turn with
+ *   lc_server_flush() as after any input (with nothing staged that commit
+ *   writes nothing and does not fsync).
+ */
+LC_API LC_WARN_UNUSED int lc_server_token_verify(lc_server *srv,
+						 const uint8_t *token,
+						 size_t len, uint64_t now,
+						 char user_id[LC_SERVER_USER_ID_SIZE],
+						 uint32_t *device_id);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,13 @@
  * RatchetDecrypt with skipped keys, and the DH ratchet step. A message that
  * fails leaves the session exactly as it was: keys for the attempt are
  * derived into locals and skipped keys are stored tentatively, then either
- * committed or wiped. */
+ * committed or wiped.
+ *
+ * The sending half of a DH ratchet step (a new key pair, DH with the
+ * peer's key, KDF_RK) waits for the next encrypt: the specification's
+ * state is reached lazily, with nothing different on the wire. A session
+ * that only receives never pays for it, and a state captured before the
+ * send holds no sending key at all. */
 #include <string.h>
 
 #include <sodium.h>
@@ -83,6 +89,21 @@ size_t lc_ratchet_skipped_count(const lc_ratchet *s)
 	return s->sk.n;
 }
 
+/* The sending half of a DH ratchet step from the root rk against DHr:
+ * a fresh key pair (sk, pk), then rk_out, cks = KDF_RK(rk, DH(sk, DHr)).
+ * rk and rk_out may alias. */
+static void send_half(lc_ratchet *s, const uint8_t *rk, uint8_t *sk,
+		      uint8_t *pk, uint8_t *rk_out, uint8_t *cks)
+{
+	uint8_t out[32];
+
+	lc_x25519_keypair(&s->rng, sk, pk);
+	/* DHr passed the low-order check on arrival: this cannot fail. */
+	(void)lc_x25519(out, sk, s->dhr);
+	lc_kdf_rk(rk, out, rk_out, cks);
+	sodium_memzero(out, sizeof out);
+}
+
 int lc_ratchet_encrypt(lc_ratchet *s, const uint8_t *pt, size_t pt_len,
 		       uint8_t *out, size_t out_cap, size_t *out_len)
 {
@@ -94,11 +115,16 @@ int lc_ratchet_encrypt(lc_ratchet *s, const uint8_t *pt, size_t pt_len,
 	if (s == NULL || out == NULL || out_len == NULL ||
 	    (pt == NULL && pt_len > 0) || pt_len > ((size_t)1 << 31))
 		return LC_ERR_INVALID_ARG;
-	if (!s->has_cks || s->ns >= LC_CHAIN_SPENT)
+	if ((!s->has_cks && !s->send_due) || s->ns >= LC_CHAIN_SPENT)
 		return LC_ERR_INVALID_STATE;
 	need = lc_ratchet_encrypted_size(s, pt_len);
 	if (out_cap < need)
 		return LC_ERR_BUFFER_TOO_SMALL;
+	if (s->send_due) {
+		send_half(s, s->rk, s->dhs_sk, s->dhs_pk, s->rk, s->cks);
+		s->send_due = 0;
+		s->has_cks = 1;
+	}
 	h = out;
 	if (s->pending) {
 		memcpy(h, s->x3dh, LC_PREKEY_HEADER_LEN);
@@ -185,12 +211,11 @@ static int chain_step(lc_ratchet *s, const uint8_t *msg, size_t len,
 	return rv;
 }
 
-/* Commit a DH ratchet step: the peer's new key dh, our new key pair. */
+/* Commit the receiving half of a DH ratchet step: the peer's new key dh,
+ * the new root rk and receiving chain ckr. The sending half is due. */
 static void commit_dh(lc_ratchet *s, const uint8_t *dh, const uint8_t *rk,
 		      const uint8_t *ckr, uint32_t n)
 {
-	uint8_t out[32];
-
 	if (s->has_dhr) {
 		memmove(s->prev_dhr[1], s->prev_dhr[0],
 			(LC_PREV_DHR - 1) * sizeof s->prev_dhr[0]);
@@ -205,13 +230,39 @@ static void commit_dh(lc_ratchet *s, const uint8_t *dh, const uint8_t *rk,
 	s->nr = (uint64_t)n + 1;
 	s->pn = s->ns > UINT32_MAX ? UINT32_MAX : (uint32_t)s->ns;
 	s->ns = 0;
-	lc_x25519_keypair(&s->rng, s->dhs_sk, s->dhs_pk);
-	/* dh passed the low-order check already, so this cannot fail. */
-	(void)lc_x25519(out, s->dhs_sk, dh);
-	lc_kdf_rk(rk, out, s->rk, s->cks);
-	s->has_cks = 1;
+	memcpy(s->rk, rk, 32);
+	sodium_memzero(s->dhs_sk, sizeof s->dhs_sk);
+	sodium_memzero(s->dhs_pk, sizeof s->dhs_pk);
+	sodium_memzero(s->cks, sizeof s->cks);
+	s->has_cks = 0;
+	s->send_due = 1;
 	s->pending = 0;
+}
+
+/* The receiving half of a DH ratchet step against the peer's new key dh:
+ * rk, ck = KDF_RK(RK, DH(DHs, dh)). A sending half still due comes first,
+ * tentatively (only its result is used; an honest peer cannot have a new
+ * key before our reply, so this is the rare case). */
+static int recv_half(lc_ratchet *s, const uint8_t *dh, uint8_t *rk,
+		     uint8_t *ck)
+{
+	uint8_t sk[32], pk[32], root[32], cks[32], out[32];
+	int rv;
+
+	if (s->send_due) {
+		send_half(s, s->rk, sk, pk, root, cks);
+	} else {
+		memcpy(sk, s->dhs_sk, 32);
+		memcpy(root, s->rk, 32);
+	}
+	rv = lc_x25519(out, sk, dh);
+	if (rv == 0)
+		lc_kdf_rk(root, out, rk, ck);
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(root, sizeof root);
+	sodium_memzero(cks, sizeof cks);
 	sodium_memzero(out, sizeof out);
+	return rv;
 }
 
 /* A message under a new ratchet key of the peer. */
@@ -219,17 +270,15 @@ static int dh_step(lc_ratchet *s, const uint8_t *msg, size_t len,
 		   uint32_t pn, uint32_t n, uint8_t *pt)
 {
 	size_t mark = s->sk.n;
-	uint8_t ck_old[32], dh_out[32], rk[32], ck[32], mk[32];
+	uint8_t ck_old[32], rk[32], ck[32], mk[32];
 	uint64_t nr = s->nr, n0 = 0;
 	int rv;
 
 	if ((s->has_ckr && pn > s->nr && pn - s->nr > s->max_skip) ||
 	    n > s->max_skip)
 		return LC_ERR_TOO_MANY_SKIPPED;
-	rv = lc_x25519(dh_out, s->dhs_sk, msg + 1);
-	if (rv != 0)
+	if ((rv = recv_half(s, msg + 1, rk, ck)) != 0)
 		return rv;
-	lc_kdf_rk(s->rk, dh_out, rk, ck);
 	memcpy(ck_old, s->ckr, 32);
 	if (s->has_ckr)
 		rv = skip_keys(s, ck_old, &nr, pn, s->dhr);
@@ -246,7 +295,6 @@ static int dh_step(lc_ratchet *s, const uint8_t *msg, size_t len,
 		lc_skipped_truncate(&s->sk, mark);
 	}
 	sodium_memzero(ck_old, sizeof ck_old);
-	sodium_memzero(dh_out, sizeof dh_out);
 	sodium_memzero(rk, sizeof rk);
 	sodium_memzero(ck, sizeof ck);
 	sodium_memzero(mk, sizeof mk);

@@ -28,6 +28,10 @@ struct lc_ratchet {
 	uint8_t role;
 	uint8_t pending;          /* initiator, no reply yet */
 	uint8_t has_dhr, has_cks, has_ckr;
+	/* The sending half of the last DH ratchet step is still to do: DHs
+	 * and CKs are unset (zero) and RK is the root after the receiving
+	 * half. The next encrypt makes the key pair, DH and KDF_RK. */
+	uint8_t send_due;
 	uint8_t ad[LC_X3DH_AD_LEN];            /* IK_A || IK_B */
 	uint8_t x3dh[LC_PREKEY_HEADER_LEN];    /* the X3DH initial message */
 	uint8_t rk[32];

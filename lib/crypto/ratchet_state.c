@@ -9,11 +9,17 @@
 
 #include "ratchet.h"
 
+/* Version 2 is version 1 for a session whose sending half of the last
+ * DH ratchet step is due (F_SEND_DUE, required): DHs and CKs are left
+ * out. Other sessions are still written as version 1, so their bytes are
+ * unchanged and older readers keep reading them. */
 #define SESSION_VERSION 1
+#define SESSION_VERSION_SEND_DUE 2
 
 #define F_RESPONDER 0x01
 #define F_PENDING 0x02
 #define F_CKR 0x04
+#define F_SEND_DUE 0x08
 #define F_ALL (F_RESPONDER | F_PENDING | F_CKR)
 
 #define SKIPPED_LEN (32 + 4 + 32)
@@ -29,7 +35,8 @@ size_t lc_ratchet_serialized_size(const lc_ratchet *s)
 {
 	return 2 + LC_X3DH_AD_LEN +
 	       (keeps_x3dh(s) ? LC_PREKEY_HEADER_LEN : 0) +
-	       32 * 5 + (s->has_ckr ? 32 : 0) + 8 + 8 + 4 + 1 +
+	       32 * 2 + (s->send_due ? 0 : 32 * 3) + (s->has_ckr ? 32 : 0) +
+	       8 + 8 + 4 + 1 +
 	       32 * (size_t)s->n_prev + 4 + SKIPPED_LEN * s->sk.n;
 }
 
@@ -50,18 +57,22 @@ int lc_ratchet_serialize(const lc_ratchet *s, uint8_t *out, size_t cap,
 	need = lc_ratchet_serialized_size(s);
 	if (cap < need)
 		return LC_ERR_BUFFER_TOO_SMALL;
-	*p++ = SESSION_VERSION;
+	*p++ = s->send_due ? SESSION_VERSION_SEND_DUE : SESSION_VERSION;
 	*p++ = (uint8_t)((s->role == LC_ROLE_RESPONDER ? F_RESPONDER : 0) |
 			 (s->pending ? F_PENDING : 0) |
-			 (s->has_ckr ? F_CKR : 0));
+			 (s->has_ckr ? F_CKR : 0) |
+			 (s->send_due ? F_SEND_DUE : 0));
 	p = put(p, s->ad, sizeof s->ad);
 	if (keeps_x3dh(s))
 		p = put(p, s->x3dh, sizeof s->x3dh);
 	p = put(p, s->rk, 32);
-	p = put(p, s->dhs_sk, 32);
-	p = put(p, s->dhs_pk, 32);
+	if (!s->send_due) {
+		p = put(p, s->dhs_sk, 32);
+		p = put(p, s->dhs_pk, 32);
+	}
 	p = put(p, s->dhr, 32);
-	p = put(p, s->cks, 32);
+	if (!s->send_due)
+		p = put(p, s->cks, 32);
 	if (s->has_ckr)
 		p = put(p, s->ckr, 32);
 	lc_put64(p, s->ns);
@@ -82,21 +93,35 @@ int lc_ratchet_serialize(const lc_ratchet *s, uint8_t *out, size_t cap,
 	return 0;
 }
 
-static int parse_fixed(lc_ratchet *s, lc_rd *r)
+/* The flags byte: F_SEND_DUE is set exactly in version 2. */
+static int parse_flags(lc_ratchet *s, lc_rd *r, uint8_t version)
 {
 	uint8_t flags = lc_rd_u8(r);
+	uint8_t due = version == SESSION_VERSION_SEND_DUE ? F_SEND_DUE : 0;
 
-	if (flags & ~F_ALL)
+	if ((flags & ~(F_ALL | F_SEND_DUE)) || (flags & F_SEND_DUE) != due)
 		return LC_ERR_MALFORMED;
 	s->role = (flags & F_RESPONDER) ? LC_ROLE_RESPONDER : LC_ROLE_INITIATOR;
 	s->pending = (flags & F_PENDING) ? 1 : 0;
 	s->has_ckr = (flags & F_CKR) ? 1 : 0;
+	s->send_due = due ? 1 : 0;
 	s->has_dhr = 1;
-	s->has_cks = 1;
+	s->has_cks = !s->send_due;
 	/* A responder never sends prekey messages; a pending initiator has
-	 * received nothing. */
+	 * received nothing; a sending half is due only after receiving. */
 	if (s->pending && (s->role == LC_ROLE_RESPONDER || s->has_ckr))
 		return LC_ERR_MALFORMED;
+	if (s->send_due && (s->pending || !s->has_ckr))
+		return LC_ERR_MALFORMED;
+	return 0;
+}
+
+static int parse_fixed(lc_ratchet *s, lc_rd *r, uint8_t version)
+{
+	int rv;
+
+	if ((rv = parse_flags(s, r, version)) != 0)
+		return rv;
 	lc_rd_bytes(r, s->ad, sizeof s->ad);
 	if (keeps_x3dh(s)) {
 		lc_rd_bytes(r, s->x3dh, sizeof s->x3dh);
@@ -104,10 +129,13 @@ static int parse_fixed(lc_ratchet *s, lc_rd *r)
 			return LC_ERR_MALFORMED;
 	}
 	lc_rd_bytes(r, s->rk, 32);
-	lc_rd_bytes(r, s->dhs_sk, 32);
-	lc_rd_bytes(r, s->dhs_pk, 32);
+	if (!s->send_due) {
+		lc_rd_bytes(r, s->dhs_sk, 32);
+		lc_rd_bytes(r, s->dhs_pk, 32);
+	}
 	lc_rd_bytes(r, s->dhr, 32);
-	lc_rd_bytes(r, s->cks, 32);
+	if (!s->send_due)
+		lc_rd_bytes(r, s->cks, 32);
 	if (s->has_ckr)
 		lc_rd_bytes(r, s->ckr, 32);
 	s->ns = lc_rd_u64(r);
@@ -115,7 +143,8 @@ static int parse_fixed(lc_ratchet *s, lc_rd *r)
 	s->pn = lc_rd_u32(r);
 	s->n_prev = lc_rd_u8(r);
 	if (r->bad || s->ns > LC_CHAIN_SPENT || s->nr > LC_CHAIN_SPENT ||
-	    (!s->has_ckr && s->nr != 0) || s->n_prev > LC_PREV_DHR)
+	    (!s->has_ckr && s->nr != 0) || (s->send_due && s->ns != 0) ||
+	    s->n_prev > LC_PREV_DHR)
 		return LC_ERR_MALFORMED;
 	for (unsigned i = 0; i < s->n_prev; i++)
 		lc_rd_bytes(r, s->prev_dhr[i], 32);
@@ -158,13 +187,13 @@ int lc_ratchet_parse(lc_ratchet **out, const uint8_t *buf, size_t len,
 	*out = NULL;
 	if (len < 1)
 		return LC_ERR_MALFORMED;
-	if (buf[0] != SESSION_VERSION)
+	if (buf[0] != SESSION_VERSION && buf[0] != SESSION_VERSION_SEND_DUE)
 		return LC_ERR_SESSION_VERSION;
 	r.p++;
 	r.left--;
 	if ((rv = lc_ratchet_alloc(&s, mem, rng)) != 0)
 		return rv;
-	if ((rv = parse_fixed(s, &r)) != 0 || (rv = parse_skipped(s, &r)) != 0) {
+	if ((rv = parse_fixed(s, &r, buf[0])) != 0 || (rv = parse_skipped(s, &r)) != 0) {
 		lc_ratchet_free(s);
 		return rv;
 	}

@@ -4,7 +4,6 @@
 #include "records.h"
 #include "server_int.h"
 
-#define MEDIA_MAX_SIZE (100ull * 1024 * 1024)
 #define MEDIA_TICKET_MS (10ull * 60 * 1000)
 
 static void unwatch(lc_server *s, lc_server_conn *c, struct lc_watch *w)
@@ -155,7 +154,7 @@ int lc_h_media(lc_server *s, lc_server_conn *c, const lc_envelope *e,
 
 	if (e->media_upload->size == 0)
 		return LC_ERR_INVALID_ARG;
-	if (e->media_upload->size > MEDIA_MAX_SIZE)
+	if (e->media_upload->size > s->cfg.media_max_size)
 		return LC_ERR_MEDIA_TOO_LARGE;
 	t.upload_path = "/v1/media/upload";
 	t.max_size = e->media_upload->size;

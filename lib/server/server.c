@@ -26,6 +26,7 @@ static void set_defaults(lc_server_config *c)
 	DEF(login_backoff_max_ms, 15 * 60 * 1000);
 	DEF(pwhash_opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
 	DEF(pwhash_memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	DEF(media_max_size, LC_SERVER_MEDIA_MAX_SIZE);
 #undef DEF
 	c->data_dir = NULL;
 	c->mem = NULL;

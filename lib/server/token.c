@@ -104,3 +104,34 @@ int lc_token_check(lc_server *s, const uint8_t *token, size_t len,
 		return LC_ERR_TOKEN_EXPIRED;
 	return 0;
 }
+
+_Static_assert(LC_SERVER_USER_ID_SIZE == LC_UID_MAX + 1,
+	       "the public user id buffer holds the longest user id");
+
+int lc_server_token_verify(lc_server *s, const uint8_t *token, size_t len,
+			   uint64_t now, char user_id[LC_SERVER_USER_ID_SIZE],
+			   uint32_t *device_id)
+{
+	uint8_t hash[32];
+	lc_addr who;
+	uint64_t exp;
+	int revoked, rc;
+
+	if (s == NULL || token == NULL || user_id == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (len != LC_SERVER_TOKEN_LEN)
+		return LC_ERR_AUTH_FAILED;
+	crypto_hash_sha256(hash, token, len);
+	rc = token_get(s, hash, &revoked, &who, &exp);
+	sodium_memzero(hash, sizeof hash);
+	if (rc == LC_ERR_NOT_FOUND)
+		return LC_ERR_AUTH_FAILED;
+	if (rc)
+		return rc;
+	if (revoked || now >= exp)
+		return LC_ERR_TOKEN_EXPIRED;
+	memcpy(user_id, who.uid, strlen(who.uid) + 1);
+	if (device_id)
+		*device_id = who.dev;
+	return 0;
+}

@@ -1,7 +1,7 @@
 /* Maintaining the search index: a message's words become terms (words of
- * one or two characters, the 3-character prefixes of longer words (and
- * their 2-character prefixes in a sealed store) and whole words of 4 or
- * more characters), each posted once per message in
+ * one or two characters, the 3-character prefixes of longer words and
+ * their 2-character prefixes in a sealed store), each posted once per
+ * message in
  * the "post" database: key = term (folded UTF-8 and a NUL, or a keyed hash
  * in a sealed store), duplicate data = time 6 | chat 3 | msgnum 4, so new
  * postings append and a backward walk of a term's duplicates is newest
@@ -45,11 +45,9 @@ static int collect(const uint8_t *f, size_t flen, size_t ncp, size_t off,
 	 * finds them by merging the 3-character terms that extend them. */
 	if (s->sealed)
 		rv = add_term(s, f, lc_utf8_prefix(f, flen, 2));
-	if (rv == 0)
-		rv = add_term(s, f, lc_utf8_prefix(f, flen, 3));
-	if (rv == 0 && ncp >= 4)
-		rv = add_term(s, f, flen);
-	return rv;
+	/* No whole-word terms: every query word is a prefix, so a search
+	 * reads a 3-character list and checks the candidates' texts. */
+	return rv == 0 ? add_term(s, f, lc_utf8_prefix(f, flen, 3)) : rv;
 }
 
 static int slot_cmp(const void *a, const void *b)

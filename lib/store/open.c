@@ -60,33 +60,36 @@ static int open_dbis(lc_store *s, MDB_txn *txn)
 	return 0;
 }
 
-/* Schema version: refuse newer, migrate older (no older version exists
- * yet: version 1 is the first), write it on a new store. */
-static int check_version(lc_store *s, MDB_txn *txn)
+static int put_version(lc_store *s, MDB_txn *txn)
 {
 	MDB_val k = { 7, "version" }, v;
 	uint8_t buf[4];
-	int rc = mdb_get(txn, s->db_meta, &k, &v);
-	uint32_t ver;
 
-	if (rc == MDB_NOTFOUND) {
-		lc_be32(buf, LC_STORE_SCHEMA_VERSION);
-		v.mv_size = 4;
-		v.mv_data = buf;
-		return lc_store_err(mdb_put(txn, s->db_meta, &k, &v, 0));
-	}
+	lc_be32(buf, LC_STORE_SCHEMA_VERSION);
+	v.mv_size = 4;
+	v.mv_data = buf;
+	return lc_store_err(mdb_put(txn, s->db_meta, &k, &v, 0));
+}
+
+/* Schema version: refuse newer, write it on a new store; *ver is the
+ * version found (the current one for a new store). Older versions are
+ * migrated once the key is checked (setup()). */
+static int check_version(lc_store *s, MDB_txn *txn, uint32_t *ver)
+{
+	MDB_val k = { 7, "version" }, v;
+	int rc = mdb_get(txn, s->db_meta, &k, &v);
+
+	*ver = LC_STORE_SCHEMA_VERSION;
+	if (rc == MDB_NOTFOUND)
+		return put_version(s, txn);
 	if (rc != 0)
 		return lc_store_err(rc);
 	if (v.mv_size != 4)
 		return LC_ERR_STORE_CORRUPT;
-	ver = lc_get_be32(v.mv_data);
-	if (ver > LC_STORE_SCHEMA_VERSION)
+	*ver = lc_get_be32(v.mv_data);
+	if (*ver > LC_STORE_SCHEMA_VERSION)
 		return LC_ERR_STORE_VERSION;
-	if (ver < 1)
-		return LC_ERR_STORE_CORRUPT;
-	/* ver < LC_STORE_SCHEMA_VERSION: run the migrations in order here
-	 * when a version 2 exists. */
-	return 0;
+	return *ver < 1 ? LC_ERR_STORE_CORRUPT : 0;
 }
 
 static int check_key(lc_store *s, MDB_txn *txn)
@@ -139,14 +142,19 @@ static int check_key(lc_store *s, MDB_txn *txn)
 
 static int setup(lc_store *s, void *unused, MDB_txn *txn)
 {
+	uint32_t ver;
 	int rv;
 
 	(void)unused;
 	if ((rv = open_dbis(s, txn)) != 0)
 		return rv;
-	if ((rv = check_version(s, txn)) != 0)
+	if ((rv = check_version(s, txn, &ver)) != 0)
 		return rv;
-	return check_key(s, txn);
+	if ((rv = check_key(s, txn)) != 0 || ver == LC_STORE_SCHEMA_VERSION)
+		return rv;
+	for (; ver < LC_STORE_SCHEMA_VERSION && rv == 0; ver++)
+		rv = lc_store_migrate(s, txn, ver);
+	return rv == 0 ? put_version(s, txn) : rv;
 }
 
 static int setup_fn(lc_store *s, MDB_txn *txn, void *arg)

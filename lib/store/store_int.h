@@ -186,6 +186,10 @@ int lc_msg_remove(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 int lc_msg_set_state(lc_store *s, MDB_txn *txn, const uint8_t *id,
 		     uint32_t state);
 
+/* migrate.c: bring a store of schema version from (below the current one)
+ * up to date. */
+int lc_store_migrate(lc_store *s, MDB_txn *txn, uint32_t from);
+
 /* outbox.c */
 int lc_outbox_push(lc_store *s, MDB_txn *txn, const uint8_t *id);
 int lc_outbox_remove(lc_store *s, MDB_txn *txn, const uint8_t *id);

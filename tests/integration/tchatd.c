@@ -151,13 +151,13 @@ void tchatd_cleanup(tchatd *d)
 		unlink(d->log);
 }
 
-int thttp(int port, const char *method, const char *path,
-	  const char *headers, const void *req_body, size_t req_len,
-	  char *body, size_t cap)
+int thttp_bin(int port, const char *method, const char *path,
+	      const char *headers, const void *req_body, size_t req_len,
+	      void *body, size_t cap, size_t *body_len)
 {
 	struct sockaddr_in a = { 0 };
 	char head[1024], *resp;
-	size_t got = 0, rcap = 1 << 20;
+	size_t got = 0, rcap = 4 << 20;
 	int fd, status = -1;
 	struct pollfd pfd;
 
@@ -195,11 +195,32 @@ int thttp(int port, const char *method, const char *path,
 	resp[got] = '\0';
 	if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
 		status = -1;
-	if (body && cap) {
-		char *b = strstr(resp, "\r\n\r\n");
+	if (body_len)
+		*body_len = 0;
+	if (body) {
+		char *b = strstr(resp, "\r\n\r\n"); /* headers hold no NUL */
+		size_t n = b ? got - (size_t)(b + 4 - resp) : 0;
 
-		snprintf(body, cap, "%s", b ? b + 4 : "");
+		if (n > cap)
+			n = cap;
+		if (n)
+			memcpy(body, b + 4, n);
+		if (body_len)
+			*body_len = n;
 	}
 	free(resp);
+	return status;
+}
+
+int thttp(int port, const char *method, const char *path,
+	  const char *headers, const void *req_body, size_t req_len,
+	  char *body, size_t cap)
+{
+	size_t n = 0;
+	int status = thttp_bin(port, method, path, headers, req_body, req_len,
+			       body, cap ? cap - 1 : 0, &n);
+
+	if (body && cap)
+		body[n] = '\0';
 	return status;
 }

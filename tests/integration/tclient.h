@@ -93,5 +93,10 @@ void tchatd_cleanup(tchatd *d);
 int thttp(int port, const char *method, const char *path,
 	  const char *headers, const void *req_body, size_t req_len,
 	  char *body, size_t cap);
+/* The same with a binary body: up to cap bytes copied, their count in
+ * *body_len. */
+int thttp_bin(int port, const char *method, const char *path,
+	      const char *headers, const void *req_body, size_t req_len,
+	      void *body, size_t cap, size_t *body_len);
 
 #endif

@@ -752,5 +752,6 @@ int main(void)
 	suite_add_tcase(s, t);
 	add_ratchet_tests(s);
 	add_group_tests(s);
+	add_deferred_tests(s);
 	return lc_test_run(s);
 }

@@ -39,5 +39,6 @@ void resume(lc_ratchet **s, const lc_rng *rng);
 
 void add_ratchet_tests(Suite *s);
 void add_group_tests(Suite *s);
+void add_deferred_tests(Suite *s);
 
 #endif

@@ -400,7 +400,7 @@ END_TEST
 START_TEST(ratchet_serialise_checks)
 {
 	pair p;
-	uint8_t *m, *b;
+	uint8_t *m, *b, v;
 	size_t n, bn;
 	lc_ratchet *t;
 
@@ -430,10 +430,11 @@ START_TEST(ratchet_serialise_checks)
 	ck_assert_int_eq(lc_ratchet_parse(&t, b, bn, NULL, NULL),
 			 LC_ERR_MALFORMED);
 	b[1] &= 0x7f;
-	b[0] = 2;
+	v = b[0];
+	b[0] = 3;
 	ck_assert_int_eq(lc_ratchet_parse(&t, b, bn, NULL, NULL),
 			 LC_ERR_SESSION_VERSION);
-	b[0] = 1;
+	b[0] = v;
 	ck_assert_int_eq(lc_ratchet_parse(&t, b, bn, NULL, NULL), 0);
 	lc_ratchet_free(t);
 	free(b);
@@ -596,39 +597,56 @@ START_TEST(ratchet_forward_secrecy)
 }
 END_TEST
 
+/* A thief of the whole state reads the chain it holds, and nothing under a
+ * ratchet key of Bob's made after the theft. */
+static lc_ratchet *steal(lc_ratchet *s, test_rng *r, uint64_t seed)
+{
+	lc_ratchet *eve;
+	uint8_t *st;
+	size_t sn;
+
+	st = snap(s, &sn);
+	test_rng_init(r, seed);
+	ck_assert_int_eq(lc_ratchet_parse(&eve, st, sn, NULL, &r->rng), 0);
+	free(st);
+	return eve;
+}
+
 START_TEST(ratchet_post_compromise)
 {
 	pair p;
-	test_rng re;
-	lc_ratchet *eve;
-	uint8_t *st, *m;
-	size_t sn, n;
+	test_rng re, rf;
+	lc_ratchet *eve, *fay;
+	uint8_t *m;
+	size_t n;
 
 	pair_make(&p, 61, 1, 1);
-	/* Bob has just taken a DH step; Eve steals his whole state. */
+	/* Bob has just taken a DH step (its sending half not yet done);
+	 * Eve steals his whole state. */
 	m = seal(p.a, "a0", 2, &n);
 	ck_assert_int_eq(open_check(p.b, m, n, "a0", 2), 0);
 	free(m);
-	st = snap(p.b, &sn);
-	test_rng_init(&re, 666);
-	ck_assert_int_eq(lc_ratchet_parse(&eve, st, sn, NULL, &re.rng), 0);
-	free(st);
+	eve = steal(p.b, &re, 666);
 
-	/* Until Bob's next fresh key is in use, Eve reads along. */
+	/* She reads the rest of Alice's chain. */
 	m = seal(p.a, "a1", 2, &n);
 	ck_assert_int_eq(open_check(p.b, m, n, "a1", 2), 0);
 	ck_assert_int_eq(open_check(eve, m, n, "a1", 2), 0);
 	free(m);
+	/* Bob's reply makes his next key pair, after the theft: Fay steals
+	 * the state that holds it. */
 	m = seal(p.b, "b0", 2, &n);
 	ck_assert_int_eq(open_check(p.a, m, n, "b0", 2), 0);
 	free(m);
-	m = seal(p.a, "a2", 2, &n);   /* Alice's new key, Bob's stolen one */
+	fay = steal(p.b, &rf, 667);
+	m = seal(p.a, "a2", 2, &n);   /* Alice's new key, Bob's b0 key */
 	ck_assert_int_eq(open_check(p.b, m, n, "a2", 2), 0);
-	ck_assert_int_eq(open_check(eve, m, n, "a2", 2), 0);
+	ck_assert_int_eq(open_check(eve, m, n, "a2", 2), LC_ERR_DECRYPT);
+	ck_assert_int_eq(open_check(fay, m, n, "a2", 2), 0);
 	free(m);
 
-	/* Bob replies under a key generated after the theft; from Alice's
-	 * next message on, Eve is locked out. */
+	/* Bob replies under a key generated after Fay's theft; from Alice's
+	 * next message on, both are locked out. */
 	m = seal(p.b, "b1", 2, &n);
 	ck_assert_int_eq(open_check(p.a, m, n, "b1", 2), 0);
 	free(m);
@@ -636,9 +654,11 @@ START_TEST(ratchet_post_compromise)
 		m = seal(p.a, "a3", 2, &n);
 		ck_assert_int_eq(open_check(p.b, m, n, "a3", 2), 0);
 		ck_assert_int_eq(open_check(eve, m, n, "a3", 2), LC_ERR_DECRYPT);
+		ck_assert_int_eq(open_check(fay, m, n, "a3", 2), LC_ERR_DECRYPT);
 		free(m);
 	}
 	lc_ratchet_free(eve);
+	lc_ratchet_free(fay);
 	pair_free(&p);
 }
 END_TEST

@@ -256,6 +256,81 @@ START_TEST(server_token_expires)
 }
 END_TEST
 
+START_TEST(server_token_verify)
+{
+	hclient *a = h_user(), *b = h_user();
+	Libchat__Logout lo = LIBCHAT__LOGOUT__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	char uid[LC_SERVER_USER_ID_SIZE];
+	uint32_t dev = 0;
+	uint8_t bad[32];
+
+	/* Valid: the token alone names its device. */
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32, H.now, uid,
+						&dev), 0);
+	ck_assert_str_eq(uid, a->uid);
+	ck_assert_uint_eq(dev, a->dev);
+	ck_assert_int_eq(lc_server_token_verify(H.s, b->token, 32, H.now, uid,
+						NULL), 0);
+	ck_assert_str_eq(uid, b->uid);
+	h_flush();
+	/* Wrong: a flipped bit, a short token, no token. */
+	memcpy(bad, a->token, 32);
+	bad[31] ^= 0x80;
+	uid[0] = 'x';
+	dev = 77;
+	ck_assert_int_eq(lc_server_token_verify(H.s, bad, 32, H.now, uid,
+						&dev), LC_ERR_AUTH_FAILED);
+	ck_assert_int_eq(uid[0], 'x');
+	ck_assert_uint_eq(dev, 77);
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 31, H.now, uid,
+						&dev), LC_ERR_AUTH_FAILED);
+	ck_assert_int_eq(lc_server_token_verify(H.s, NULL, 32, H.now, uid,
+						&dev), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_server_token_verify(NULL, a->token, 32, H.now,
+						uid, &dev), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32, H.now,
+						NULL, &dev), LC_ERR_INVALID_ARG);
+	/* Revoked by logout, already within the turn that logs out. */
+	e.body_case = LIBCHAT__ENVELOPE__BODY_LOGOUT;
+	e.logout = &lo;
+	h_feed(a, &e);
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32, H.now, uid,
+						&dev), LC_ERR_TOKEN_EXPIRED);
+	h_flush();
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32, H.now, uid,
+						&dev), LC_ERR_TOKEN_EXPIRED);
+	ck_assert_int_eq(lc_server_token_verify(H.s, b->token, 32, H.now, uid,
+						&dev), 0);
+	h_flush();
+}
+END_TEST
+
+START_TEST(server_token_verify_expired)
+{
+	hclient *a;
+	char uid[LC_SERVER_USER_ID_SIZE];
+
+	h_shutdown();
+	H.cfg.token_lifetime_ms = 5000;
+	h_open();
+	a = h_user();
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32,
+						H.now + 4999, uid, NULL), 0);
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32,
+						H.now + 5000, uid, NULL),
+			 LC_ERR_TOKEN_EXPIRED);
+	h_flush();
+	/* It survives a restart: the record is durable and found by hash. */
+	h_shutdown();
+	h_open();
+	ck_assert_int_eq(lc_server_token_verify(H.s, a->token, 32, H.now, uid,
+						NULL), 0);
+	ck_assert_str_eq(uid, a->uid);
+	h_flush();
+}
+END_TEST
+
 START_TEST(server_profile_update)
 {
 	hclient *a = h_user(), *b = h_user();
@@ -1164,6 +1239,32 @@ START_TEST(server_media_ticket)
 	m.size = 1ull << 40;
 	e.request_id = 0;
 	ck_assert_int_eq(h_call(a, &e, NULL), LC_ERR_MEDIA_TOO_LARGE);
+	m.size = LC_SERVER_MEDIA_MAX_SIZE;
+	e.request_id = 0;
+	ck_assert_int_eq(h_call(a, &e, NULL), 0);
+	m.size = LC_SERVER_MEDIA_MAX_SIZE + 1;
+	e.request_id = 0;
+	ck_assert_int_eq(h_call(a, &e, NULL), LC_ERR_MEDIA_TOO_LARGE);
+}
+END_TEST
+
+START_TEST(server_media_ticket_configured)
+{
+	hclient *a;
+	Libchat__MediaUploadRequest m = LIBCHAT__MEDIA_UPLOAD_REQUEST__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+
+	h_shutdown();
+	H.cfg.media_max_size = 4096;
+	h_open();
+	a = h_user();
+	m.size = 4096;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_MEDIA_UPLOAD;
+	e.media_upload = &m;
+	ck_assert_int_eq(h_call(a, &e, NULL), 0);
+	m.size = 4097;
+	e.request_id = 0;
+	ck_assert_int_eq(h_call(a, &e, NULL), LC_ERR_MEDIA_TOO_LARGE);
 }
 END_TEST
 
@@ -1482,6 +1583,8 @@ int main(void)
 	tcase_add_test(acc, server_login_throttled);
 	tcase_add_test(acc, server_logout_revokes_token);
 	tcase_add_test(acc, server_token_expires);
+	tcase_add_test(acc, server_token_verify);
+	tcase_add_test(acc, server_token_verify_expired);
 	tcase_add_test(acc, server_profile_update);
 	tcase_add_test(keys, server_prekeys_handed_out_once);
 	tcase_add_test(keys, server_prekeys_same_turn);
@@ -1503,6 +1606,7 @@ int main(void)
 	tcase_add_test(pr, server_idle_timeout);
 	tcase_add_test(rt, server_store_full);
 	tcase_add_test(pr, server_media_ticket);
+	tcase_add_test(pr, server_media_ticket_configured);
 	tcase_add_test(api, server_noise_end_to_end);
 	tcase_add_test(api, server_new_arguments);
 	tcase_add_test(api, server_allocation_failures);

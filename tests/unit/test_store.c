@@ -768,6 +768,137 @@ START_TEST(store_version_refused)
 }
 END_TEST
 
+/* Rewinds a store to schema version 1: the version record, and the index
+ * emptied but for a stale whole-word list, which version 1 wrote. */
+static void make_v1(void)
+{
+	const uint8_t v1[4] = { 0, 0, 0, 1 }, post[13] = { 0 };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, pdb;
+	MDB_val k = { 7, "version" }, v = { 4, (void *)v1 };
+	MDB_val sk = { 9, "pizzeria" }, sv = { 13, (void *)post };
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED,
+				      &pdb), 0);
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_drop(txn, pdb, 0), 0);
+	ck_assert_int_eq(mdb_put(txn, pdb, &sk, &sv, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The schema version and whether the stale list is still there. */
+static uint32_t raw_version(int *stale)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi meta, pdb;
+	MDB_val k = { 7, "version" }, v, sk = { 9, "pizzeria" };
+	const uint8_t *p;
+	uint32_t ver;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, MDB_RDONLY, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "post", 0, &pdb), 0);
+	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
+	ck_assert_uint_eq(v.mv_size, 4);
+	p = v.mv_data;
+	ver = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	      (uint32_t)p[2] << 8 | p[3];
+	*stale = mdb_get(txn, pdb, &sk, &v) == 0;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return ver;
+}
+
+static void migrate_v1(const uint8_t *key)
+{
+	uint8_t wrong[LC_STORE_KEY_LEN];
+	lc_store *s = open_store(key);
+	int stale;
+
+	ck_assert_int_eq(put(s, 1, "a", 10, "pizzeria tonight", 0), 0);
+	ck_assert_int_eq(put(s, 2, "b", 20, "Pizza later?", 0), 0);
+	ck_assert_int_eq(put(s, 3, "b", 30, "no text here", 0), 0);
+	lc_store_close(s);
+	make_v1();
+	ck_assert_uint_eq(raw_version(&stale), 1);
+	ck_assert_int_eq(stale, 1);
+	if (key) {
+		/* Not migrated under a wrong key. */
+		memset(wrong, 0x77, sizeof wrong);
+		s = NULL;
+		ck_assert_int_eq(lc_store_open(&s, tmpdir, wrong, NULL),
+				 LC_ERR_STORE_KEY);
+		ck_assert_ptr_null(s);
+		ck_assert_uint_eq(raw_version(&stale), 1);
+	}
+	s = open_store(key);
+	ck_assert_uint_eq(search_count(s, "piz", NULL), 2);
+	ck_assert_uint_eq(search_count(s, "pizze", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "tonight", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "text", "b"), 1);
+	/* Deleting cleans the rebuilt index. */
+	ck_assert_int_eq(lc_store_message_delete(s, msg(2, "b", 20, NULL).id),
+			 0);
+	ck_assert_uint_eq(search_count(s, "piz", NULL), 1);
+	lc_store_close(s);
+	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(stale, 0);
+}
+
+START_TEST(store_migrate_v1_plain)
+{
+	migrate_v1(NULL);
+}
+END_TEST
+
+/* A record that does not decode does not stop the migration. */
+START_TEST(store_migrate_v1_corrupt)
+{
+	lc_store *s = open_store(NULL);
+	uint8_t id[LC_STORE_ID_LEN], key[16];
+	const uint8_t junk[5] = { 1, 0xff, 0xff, 0xff, 0xff };
+	int stale;
+
+	put(s, 1, "c", 10, "first pizza", 0);
+	put(s, 2, "c", 20, "second pizza", 0);
+	lc_store_close(s);
+	memset(key, 0, sizeof key); /* chat 1, time 20, msgnum 2 */
+	key[3] = 1;
+	key[11] = 20;
+	key[15] = 2;
+	raw_put("msg", key, 16, junk, sizeof junk);
+	make_v1();
+	s = open_store(NULL);
+	ck_assert_uint_eq(search_count(s, "pizza", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "first", NULL), 1);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	lc_store_close(s);
+	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(stale, 0);
+}
+END_TEST
+
+START_TEST(store_migrate_v1_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 5, sizeof key);
+	migrate_v1(key);
+}
+END_TEST
+
 START_TEST(store_wrong_key)
 {
 	uint8_t a[LC_STORE_KEY_LEN], b[LC_STORE_KEY_LEN];
@@ -1261,6 +1392,58 @@ START_TEST(store_alloc_failures_sealed)
 }
 END_TEST
 
+/* Every allocation failure while a version-1 store is migrated on open:
+ * LC_ERR_NOMEM, nothing leaked, the store left at version 1. */
+static void alloc_walk_migrate(const uint8_t *key)
+{
+	long fail_at;
+	int rv, stale;
+
+	for (fail_at = 1; fail_at < 500; fail_at++) {
+		lc_test_alloc ta;
+		lc_store_options o;
+		lc_store *s;
+
+		rm_rf(tmpdir);
+		fresh_dir();
+		s = open_store(key);
+		ck_assert_int_eq(put(s, 1, "a", 10, "pizzeria tonight", 0), 0);
+		lc_store_close(s);
+		make_v1();
+		lc_test_alloc_init(&ta, fail_at);
+		lc_store_options_init(&o);
+		o.sync = LC_STORE_SYNC_NONE;
+		o.mem = &ta.hooks;
+		s = NULL;
+		rv = lc_store_open(&s, tmpdir, key, &o);
+		lc_store_close(s);
+		ck_assert_int_eq(ta.live, 0);
+		if (rv == 0) {
+			ck_assert_uint_eq(raw_version(&stale),
+					  LC_STORE_SCHEMA_VERSION);
+			s = open_store(key);
+			ck_assert_uint_eq(search_count(s, "pizz", NULL), 1);
+			lc_store_close(s);
+			break;
+		}
+		ck_assert_msg(rv == LC_ERR_NOMEM, "fail_at %ld gave %d (%s)",
+			      fail_at, rv, lc_strerror(rv));
+		ck_assert_uint_eq(raw_version(&stale), 1);
+	}
+	ck_assert_int_eq(rv, 0);
+	ck_assert_int_gt(fail_at, 2);
+}
+
+START_TEST(store_alloc_failures_migrate)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 3, sizeof key);
+	alloc_walk_migrate(NULL);
+	alloc_walk_migrate(key);
+}
+END_TEST
+
 /* ------------------------------------------------------------ crash */
 
 /* The child's work is a function of the seed, so the parent can replay
@@ -1459,6 +1642,9 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_blobs_plain);
 	tcase_add_test(t, store_blobs_sealed);
 	tcase_add_test(t, store_version_refused);
+	tcase_add_test(t, store_migrate_v1_plain);
+	tcase_add_test(t, store_migrate_v1_sealed);
+	tcase_add_test(t, store_migrate_v1_corrupt);
 	tcase_add_test(t, store_wrong_key);
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
@@ -1470,6 +1656,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_full_and_growth);
 	tcase_add_test(t, store_alloc_failures);
 	tcase_add_test(t, store_alloc_failures_sealed);
+	tcase_add_test(t, store_alloc_failures_migrate);
 	tcase_add_test(t, store_crash_sigkill);
 	suite_add_tcase(s, t);
 	return s;
