@@ -30,7 +30,7 @@ static int write_seed(const char *dir, const char *name, uint8_t ctl,
 /* Append one framed Envelope with body field id to stream. */
 static size_t put_body(uint8_t *stream, size_t pos, size_t cap, uint32_t id)
 {
-	struct lc_arena a = { .n = 0 };
+	struct lc_test_arena a = { .n = 0 };
 	lc_envelope env;
 	uint8_t buf[LC_ENVELOPE_MAX];
 	int n, w;
@@ -40,7 +40,7 @@ static size_t put_body(uint8_t *stream, size_t pos, size_t cap, uint32_t id)
 	if (lc_pb_fill_field(&a, &env.base, id, id) != 0)
 		return pos;
 	n = lc_envelope_pack(&env, buf, sizeof buf);
-	lc_arena_free(&a);
+	lc_test_arena_free(&a);
 	if (n < 0)
 		return pos;
 	w = lc_frame_encode(stream + pos, cap - pos, buf, (size_t)n);

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	fz_setup(&f, tmp);
 	rc = realistic(argv[1], &f);
 	for (unsigned i = 0; i < d->n_fields; i++) {
-		struct lc_arena a = { .n = 0 };
+		struct lc_test_arena a = { .n = 0 };
 		lc_envelope e;
 		char name[64];
 
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof name, "body-%s", d->fields[i].name);
 			rc |= write_seed(argv[1], name, &e);
 		}
-		lc_arena_free(&a);
+		lc_test_arena_free(&a);
 	}
 	snprintf(path, sizeof path, "%s/stream-all", argv[1]);
 	out = fopen(path, "wb");

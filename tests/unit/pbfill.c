@@ -4,7 +4,7 @@
 
 #include "pbfill.h"
 
-void *lc_arena_alloc(struct lc_arena *a, size_t n)
+void *lc_test_arena_alloc(struct lc_test_arena *a, size_t n)
 {
 	void *p = calloc(1, n ? n : 1);
 
@@ -14,7 +14,7 @@ void *lc_arena_alloc(struct lc_arena *a, size_t n)
 	return p;
 }
 
-void lc_arena_free(struct lc_arena *a)
+void lc_test_arena_free(struct lc_test_arena *a)
 {
 	while (a->n)
 		free(a->blocks[--a->n]);
@@ -38,11 +38,11 @@ static size_t elem_size(const ProtobufCFieldDescriptor *f)
 	}
 }
 
-static ProtobufCMessage *new_message(struct lc_arena *a,
+static ProtobufCMessage *new_message(struct lc_test_arena *a,
 				     const ProtobufCMessageDescriptor *md,
 				     unsigned salt)
 {
-	ProtobufCMessage *sub = lc_arena_alloc(a, md->sizeof_message);
+	ProtobufCMessage *sub = lc_test_arena_alloc(a, md->sizeof_message);
 
 	md->message_init(sub);
 	lc_pb_fill(a, sub, salt);
@@ -50,7 +50,7 @@ static ProtobufCMessage *new_message(struct lc_arena *a,
 }
 
 /* Store a non-default value of f's type at p. */
-static void fill_value(struct lc_arena *a, const ProtobufCFieldDescriptor *f,
+static void fill_value(struct lc_test_arena *a, const ProtobufCFieldDescriptor *f,
 		       void *p, unsigned salt)
 {
 	switch (f->type) {
@@ -66,7 +66,7 @@ static void fill_value(struct lc_arena *a, const ProtobufCFieldDescriptor *f,
 		break;
 	}
 	case PROTOBUF_C_TYPE_STRING: {
-		char *s = lc_arena_alloc(a, 48);
+		char *s = lc_test_arena_alloc(a, 48);
 		snprintf(s, 48, "%s-%u-\xc3\xa9", f->name, salt);
 		memcpy(p, &s, sizeof s);
 		break;
@@ -74,7 +74,7 @@ static void fill_value(struct lc_arena *a, const ProtobufCFieldDescriptor *f,
 	case PROTOBUF_C_TYPE_BYTES: {
 		ProtobufCBinaryData b;
 		b.len = 16 + salt % 17;
-		b.data = lc_arena_alloc(a, b.len);
+		b.data = lc_test_arena_alloc(a, b.len);
 		for (size_t i = 0; i < b.len; i++)
 			b.data[i] = (uint8_t)(salt * 31 + i);
 		memcpy(p, &b, sizeof b);
@@ -98,7 +98,7 @@ static void fill_value(struct lc_arena *a, const ProtobufCFieldDescriptor *f,
 	}
 }
 
-void lc_pb_fill(struct lc_arena *a, ProtobufCMessage *m, unsigned salt)
+void lc_pb_fill(struct lc_test_arena *a, ProtobufCMessage *m, unsigned salt)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	char *base = (char *)m;
@@ -115,7 +115,7 @@ void lc_pb_fill(struct lc_arena *a, ProtobufCMessage *m, unsigned salt)
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = 2, es = elem_size(f);
-			char *arr = lc_arena_alloc(a, n * es);
+			char *arr = lc_test_arena_alloc(a, n * es);
 			for (size_t k = 0; k < n; k++)
 				fill_value(a, f, arr + k * es, salt + (unsigned)k);
 			memcpy(base + f->quantifier_offset, &n, sizeof n);
@@ -126,7 +126,7 @@ void lc_pb_fill(struct lc_arena *a, ProtobufCMessage *m, unsigned salt)
 	}
 }
 
-int lc_pb_fill_field(struct lc_arena *a, ProtobufCMessage *outer, uint32_t id,
+int lc_pb_fill_field(struct lc_test_arena *a, ProtobufCMessage *outer, uint32_t id,
 		     unsigned salt)
 {
 	const ProtobufCFieldDescriptor *f =

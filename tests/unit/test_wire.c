@@ -421,7 +421,7 @@ START_TEST(wire_envelope_every_body_round_trips)
 
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		struct lc_arena a = { .n = 0 };
+		struct lc_test_arena a = { .n = 0 };
 		lc_envelope env, *back = NULL;
 		uint8_t buf[LC_ENVELOPE_MAX], buf2[LC_ENVELOPE_MAX];
 		int n, n2;
@@ -445,7 +445,7 @@ START_TEST(wire_envelope_every_body_round_trips)
 		ck_assert_int_eq(n2, n);
 		ck_assert_mem_eq(buf, buf2, (size_t)n);
 		lc_envelope_free(back, NULL);
-		lc_arena_free(&a);
+		lc_test_arena_free(&a);
 	}
 	/* Every operation of the protocol is a body. */
 	/* 5 account, 3 key, 3 message, 6 group, 3 presence, 1 media, ack,
@@ -592,7 +592,7 @@ END_TEST
 
 START_TEST(wire_envelope_failing_allocator)
 {
-	struct lc_arena a = { .n = 0 };
+	struct lc_test_arena a = { .n = 0 };
 	lc_envelope env;
 	uint8_t buf[LC_ENVELOPE_MAX];
 	int n, saw_success = 0;
@@ -619,7 +619,7 @@ START_TEST(wire_envelope_failing_allocator)
 		ck_assert_int_eq(ta.live, 0);
 	}
 	ck_assert(saw_success);
-	lc_arena_free(&a);
+	lc_test_arena_free(&a);
 }
 END_TEST
 
