@@ -70,6 +70,8 @@ void chatd_metrics_push(const char *what);
 void chatd_metrics_push_depth(size_t n);
 void chatd_metrics_http(int code);
 void chatd_metrics_render(struct evbuffer *out);
+/* The worker's server core, whose counters /metrics adds; NULL: none. */
+void chatd_metrics_server(const lc_server *srv);
 int chatd_metrics_healthy(void);
 
 /* push.c */

@@ -1,6 +1,6 @@
-/* Counters of one worker, rendered in the Prometheus text format. The
- * core exposes no counters yet, so these are what chatd itself sees:
- * sockets, bytes, loop turns, closes by reason, pushes, HTTP answers. */
+/* Counters of one worker, rendered in the Prometheus text format: what
+ * chatd itself sees (sockets, bytes, loop turns, closes by reason, pushes,
+ * HTTP answers) and what the server core counts (lc_server_stats_get). */
 #include <string.h>
 
 #include "chatd.h"
@@ -23,7 +23,22 @@ static struct {
 		push_retried, push_logged;
 	uint64_t push_depth;
 	uint64_t http[6]; /* 1xx..5xx by first digit */
+	const lc_server *srv;
 } m;
+
+static const char *const err_class[LC_SERVER_ERRCLASS_COUNT] = {
+	[LC_SERVER_ERRCLASS_INVALID] = "invalid",
+	[LC_SERVER_ERRCLASS_AUTH] = "auth",
+	[LC_SERVER_ERRCLASS_FORBIDDEN] = "forbidden",
+	[LC_SERVER_ERRCLASS_LIMITED] = "limited",
+	[LC_SERVER_ERRCLASS_NOT_FOUND] = "not_found",
+	[LC_SERVER_ERRCLASS_SERVER] = "server",
+};
+
+void chatd_metrics_server(const lc_server *srv)
+{
+	m.srv = srv;
+}
 
 void chatd_metrics_conn(int delta)
 {
@@ -157,6 +172,52 @@ static void render_push(struct evbuffer *o)
 		m.push_depth);
 }
 
+static void labelled(struct evbuffer *o, const char *name, const char *help,
+		     const char *label, const char *const *values,
+		     const uint64_t *v, size_t n)
+{
+	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s counter\n", name, help,
+			    name);
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add_printf(o, "%s{%s=\"%s\"} %llu\n", name, label,
+				    values[i], (unsigned long long)v[i]);
+}
+
+static void render_core(struct evbuffer *o)
+{
+	static const char *const kinds[] = { "direct", "group" };
+	static const char *const routes[] = { "live", "offline" };
+	lc_server_stats st;
+	uint64_t v[2];
+
+	memset(&st, 0, sizeof st);
+	st.version = LC_SERVER_STATS_VERSION;
+	if (m.srv == NULL || lc_server_stats_get(m.srv, &st) != 0)
+		return;
+	v[0] = st.messages_direct;
+	v[1] = st.messages_group;
+	labelled(o, "chatd_messages_total", "Messages accepted (acknowledged "
+		 "sent, retries counted once), by kind.", "kind", kinds, v, 2);
+	v[0] = st.copies_live;
+	v[1] = st.copies_offline;
+	labelled(o, "chatd_message_copies_total", "Per-device copies routed: "
+		 "live to a connected device, or offline (push hook).",
+		 "route", routes, v, 2);
+	counter(o, "chatd_message_copies_acked_total", "Per-device copies "
+		"acknowledged by their device (delivered).", "counter",
+		st.copies_acked);
+	counter(o, "chatd_queue_depth", "Queue entries (message copies, "
+		"receipts, notices) stored and not yet acknowledged.", "gauge",
+		st.queue_depth);
+	counter(o, "chatd_errors_total", "Requests answered with an Error.",
+		"counter", st.errors_total);
+	labelled(o, "chatd_errors_by_class_total", "Requests answered with "
+		 "an Error, by class.", "class", err_class, st.errors,
+		 LC_SERVER_ERRCLASS_COUNT);
+	counter(o, "chatd_connections_authenticated", "Frame connections "
+		"logged in as a device.", "gauge", st.conns_authed);
+}
+
 void chatd_metrics_render(struct evbuffer *o)
 {
 	const char *n = "chatd_connections_closed_total";
@@ -184,6 +245,7 @@ void chatd_metrics_render(struct evbuffer *o)
 				    (unsigned long long)m.closed[i].n);
 	render_hist(o);
 	render_push(o);
+	render_core(o);
 	evbuffer_add_printf(o, "# HELP chatd_http_responses_total HTTP "
 			       "answers by class.\n# TYPE "
 			       "chatd_http_responses_total counter\n");

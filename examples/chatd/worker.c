@@ -210,6 +210,8 @@ static int open_server(worker *w, const uint8_t *key)
 	sc.pwhash_memlimit = (size_t)cfg->pwhash_memlimit;
 	sc.media_max_size = cfg->media_max_size;
 	rc = lc_server_new(&w->srv, &sc, &cb, w);
+	if (rc == 0)
+		chatd_metrics_server(w->srv);
 	if (rc != 0)
 		chatd_log(LC_SERVER_LOG_ERROR, "store_open_failed",
 			  "dir=%s code=%d err=\"%s\"", cfg->data, rc,
@@ -252,6 +254,7 @@ static void teardown(worker *w)
 	if (w->listener)
 		evconnlistener_free(w->listener);
 	chatd_push_free(w->push);
+	chatd_metrics_server(NULL);
 	lc_server_free(w->srv);
 	if (w->flush_ev)
 		event_free(w->flush_ev);

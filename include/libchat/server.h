@@ -305,6 +305,83 @@ LC_API LC_WARN_UNUSED int lc_server_token_verify(lc_server *srv,
 						 char user_id[LC_SERVER_USER_ID_SIZE],
 						 uint32_t *device_id);
 
+/** The version of ::lc_server_stats this header describes; put it in its
+ *  `version` field before lc_server_stats_get(). */
+#define LC_SERVER_STATS_VERSION 1
+
+/** Classes of the Error answers counted in ::lc_server_stats.errors, by
+ *  the code sent on the wire. */
+enum lc_server_error_class {
+	/** malformed, oversize, unsupported or invalid requests, stale
+	 *  device lists, bad phone, email or password, existing accounts */
+	LC_SERVER_ERRCLASS_INVALID = 0,
+	/** ::LC_ERR_AUTH_REQUIRED, ::LC_ERR_AUTH_FAILED, ::LC_ERR_TOKEN_EXPIRED */
+	LC_SERVER_ERRCLASS_AUTH = 1,
+	/** ::LC_ERR_FORBIDDEN, ::LC_ERR_NOT_MEMBER, ::LC_ERR_NOT_ADMIN */
+	LC_SERVER_ERRCLASS_FORBIDDEN = 2,
+	/** ::LC_ERR_RATE_LIMITED, ::LC_ERR_THROTTLED */
+	LC_SERVER_ERRCLASS_LIMITED = 3,
+	/** ::LC_ERR_NO_SUCH_USER, ::LC_ERR_NO_SUCH_GROUP, ::LC_ERR_NO_SUCH_DEVICE */
+	LC_SERVER_ERRCLASS_NOT_FOUND = 4,
+	/** the server's own failures: ::LC_ERR_INTERNAL, ::LC_ERR_UNAVAILABLE
+	 *  (store full, busy or I/O), ::LC_ERR_NOMEM */
+	LC_SERVER_ERRCLASS_SERVER = 5
+};
+/** Number of ::lc_server_error_class values (size of ::lc_server_stats.errors). */
+#define LC_SERVER_ERRCLASS_COUNT 6
+
+/**
+ * @brief Counters and gauges of a server core, for monitoring.
+ *
+ * Set @p version to ::LC_SERVER_STATS_VERSION and call
+ * lc_server_stats_get(). Later versions only append fields, so a caller
+ * built against version 1 keeps working. Counters start at zero when the
+ * server is created and never go down; they count only work whose writes
+ * were committed by lc_server_flush() (a request that failed, or a turn
+ * whose commit failed, changes nothing), except @p errors, counted when
+ * the answer is made. Gauges are the current value.
+ */
+typedef struct lc_server_stats {
+	uint32_t version;          /**< ::LC_SERVER_STATS_VERSION, set by the caller */
+	uint64_t messages_direct;  /**< Sends to one peer acknowledged `sent`
+	                                (retries deduplicated: counted once) */
+	uint64_t messages_group;   /**< group Sends acknowledged `sent`, once each */
+	uint64_t copies_live;      /**< message copies queued for a device that had
+	                                a connection when they were routed (pushed
+	                                to it at once) */
+	uint64_t copies_offline;   /**< message copies queued for a device with no
+	                                connection (the push callback is called) */
+	uint64_t copies_acked;     /**< message copies the recipient device acked
+	                                (each sends its sender a delivered receipt,
+	                                unless the sender is the same user) */
+	uint64_t queue_depth;      /**< gauge: queue entries (message copies,
+	                                receipts, notices) stored and not yet
+	                                acked, over every device; counted from the
+	                                store when the server is created */
+	uint64_t errors_total;     /**< requests answered with an Error */
+	uint64_t errors[LC_SERVER_ERRCLASS_COUNT]; /**< the same, by
+	                                ::lc_server_error_class */
+	uint64_t conns_open;       /**< gauge: connections open (lc_server_conn_open()
+	                                and not yet lc_server_conn_close()) */
+	uint64_t conns_authed;     /**< gauge: those logged in as a device */
+} lc_server_stats;
+
+/**
+ * @brief Read the counters of a server.
+ *
+ * Plain reads of integers the core keeps up to date as it works: cheap
+ * enough to call on every scrape; writes nothing, reads no store.
+ * @param[in]  srv the server.
+ * @param[out] out the caller's structure with @p version set; every field
+ *                 of that version is filled on success, nothing otherwise.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv or @p out, @p version
+ *   not ::LC_SERVER_STATS_VERSION).
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ *   Inside a turn the values do not yet include the turn's work; they do
+ *   once lc_server_flush() has committed it.
+ */
+LC_API int lc_server_stats_get(const lc_server *srv, lc_server_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

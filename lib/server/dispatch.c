@@ -96,6 +96,7 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 		else
 			s->be.ops->rollback(s->be.h);
 	}
+	lc_stats_request_end(s, rc == 0);
 	if (rc == 0)
 		return lc_srv_settle(s);
 	truncate_held(s, mark);

@@ -114,6 +114,7 @@ void lc_srv_error(lc_server *s, lc_server_conn *c, uint64_t rid, int code,
 	if (wire != code)
 		lc_srv_log(s, LC_SERVER_LOG_WARN, "request failed: %s",
 			   lc_strerror(code));
+	lc_stats_error(s, wire);
 	err.code = (Libchat__ErrorCode)-wire;
 	err.message = (char *)lc_strerror(wire);
 	err.retry_after_ms = retry_after;
@@ -198,6 +199,10 @@ int lc_srv_settle(lc_server *s)
 		struct lc_touch *t = &s->touched[i];
 		lc_server_conn *c = lc_reg_conn(s, t->to.uid, t->to.dev);
 
+		if (t->is_msg && c)
+			s->turn.live++;
+		else if (t->is_msg)
+			s->turn.offline++;
 		if (c) {
 			int r = lc_push_pump(s, c);
 			if (r && rc == 0)

@@ -133,6 +133,10 @@ int lc_push_acked(lc_server *s, lc_server_conn *c, uint64_t rid, uint64_t now)
 		memcpy(mid_copy, mid, sizeof mid_copy);
 		rc = s->be.ops->del(s->be.h, LC_T_QUEUE, lc_sl(k, w.n));
 	}
+	if (rc == 0) {
+		s->req.depth--;
+		s->req.acked += (uint64_t)(is_msg != 0);
+	}
 	if (rc == 0 && is_msg && strcmp(from.uid, c->user->uid) != 0)
 		rc = delivered_receipt(s, c, &from, mid_copy, now);
 	if (rc && rc != LC_ERR_NOT_FOUND)

@@ -94,6 +94,7 @@ int lc_reg_attach(lc_server *s, lc_server_conn *c, const char *uid,
 	c->dev = dev;
 	c->unext = u->conns;
 	u->conns = c;
+	s->stats.conns_authed++;
 	c->next_seq = 0;
 	c->n_inflight = 0;
 	if (u->n_conns++ == 0)
@@ -114,6 +115,7 @@ void lc_reg_detach(lc_server *s, lc_server_conn *c, uint64_t now)
 		*pp = c->unext;
 	c->user = NULL;
 	c->unext = NULL;
+	s->stats.conns_authed--;
 	c->n_inflight = 0;
 	if (--u->n_conns == 0) {
 		if (lc_st_put_u64(s, LC_T_LASTSEEN, lc_sl(u->uid, strlen(u->uid)),

@@ -218,6 +218,10 @@ int lc_h_send(lc_server *s, lc_server_conn *c, const lc_envelope *e,
 		rc = send_direct(s, m, &me, now);
 	if (rc == 0)
 		rc = dd_put(s, &me, m->message_id.data, now);
+	if (rc == 0 && m->group_id.len)
+		s->req.group++;
+	else if (rc == 0)
+		s->req.direct++;
 	return rc ? rc : ack_sent(s, c, e->request_id, m->message_id.data, now);
 }
 

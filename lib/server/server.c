@@ -87,6 +87,8 @@ int lc_server_new(lc_server **out, const lc_server_config *cfg,
 	}
 	s->cfg.static_private = NULL;
 	rc = lc_backend_lmdb_open(&s->be, cfg->data_dir, cfg->map_size, &a);
+	if (rc == 0 && (rc = lc_stats_open(s)) != 0)
+		s->be.ops->close(s->be.h);
 	if (rc) {
 		sodium_free(s->static_private);
 		lc_free(&a, s);
@@ -154,6 +156,7 @@ int lc_server_conn_open(lc_server *s, lc_server_conn **out, void *user_data,
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
+	s->stats.conns_open++;
 	*out = c;
 	return 0;
 }
@@ -180,6 +183,7 @@ void lc_server_conn_close(lc_server_conn *c, uint64_t now)
 		c->next->prev = c->prev;
 	sodium_memzero(c, sizeof *c);
 	lc_free(&s->mem, c);
+	s->stats.conns_open--;
 }
 
 void *lc_server_conn_user_data(const lc_server_conn *c)
@@ -227,6 +231,7 @@ int lc_server_flush(lc_server *s, uint64_t now)
 	if (s == NULL)
 		return LC_ERR_INVALID_ARG;
 	rc = s->be.ops->commit(s->be.h);
+	lc_stats_turn_end(s, rc == 0);
 	if (rc == 0) {
 		release_held(s);
 		run_hooks(s);

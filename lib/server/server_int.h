@@ -89,6 +89,12 @@ struct lc_server_conn {
 	size_t sent;                 /* output bytes handed out last time */
 };
 
+/* Counter changes waiting for the writes they describe to be kept. */
+struct lc_stat_delta {
+	uint64_t direct, group, live, offline, acked;
+	int64_t depth;
+};
+
 /* Work to do once the current request's writes are kept. */
 struct lc_touch {
 	lc_addr to;
@@ -114,6 +120,9 @@ struct lc_server {
 	uint64_t retry_after;        /* set by a handler with its error */
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown accounts */
 	uint8_t *static_private;     /* sodium_malloc'd, or NULL */
+	lc_server_stats stats;       /* what lc_server_stats_get() copies */
+	struct lc_stat_delta req;    /* by the current request, until release */
+	struct lc_stat_delta turn;   /* by the turn's kept requests, until commit */
 };
 
 /* Record of a user (LC_T_USERS). */
@@ -229,6 +238,16 @@ int lc_deliver(lc_server *s, const lc_addr *to, const lc_addr *from,
 int lc_group_fanout(lc_server *s, const Libchat__Send *m, const lc_addr *me,
 		    uint64_t now);
 int lc_dedupe_purge(lc_server *s, uint64_t now, unsigned max);
+
+/* ---- stats.c */
+/* Count the queue entries in the store (at creation). */
+int lc_stats_open(lc_server *s);
+/* Move the request's changes into the turn (kept) or drop them. */
+void lc_stats_request_end(lc_server *s, int kept);
+/* Publish the turn's changes (committed) or drop them. */
+void lc_stats_turn_end(lc_server *s, int committed);
+/* Count an Error answer by its wire code. */
+void lc_stats_error(lc_server *s, int wire_code);
 
 /* ---- validate.c */
 int lc_valid_uid(const char *uid);

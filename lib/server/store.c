@@ -227,6 +227,8 @@ int lc_st_queue_push(lc_server *s, const lc_addr *to, const lc_envelope *e,
 	}
 	lc_free(&s->mem, buf);
 	if (rc == 0)
+		s->req.depth++;
+	if (rc == 0)
 		rc = lc_srv_touch(s, to, from, msg_id);
 	return rc;
 }

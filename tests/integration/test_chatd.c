@@ -77,6 +77,24 @@ static void exchange(tclient *a, tclient *b, const char *text)
 	lc_envelope_free(r, NULL);
 }
 
+/* Scrape /metrics until every line of want is in it (the server may
+ * still be handling the last acks), at most about 5 s. */
+static int metrics_reach(const char *const *want, char *body, size_t cap)
+{
+	for (int tries = 0; tries < 250; tries++) {
+		size_t i = 0;
+
+		ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL,
+				       NULL, 0, body, cap), 200);
+		while (want[i] && strstr(body, want[i]))
+			i++;
+		if (want[i] == NULL)
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
 static int print_key(const char *dir, char hex[65])
 {
 	char cmd[600];
@@ -94,9 +112,30 @@ static int print_key(const char *dir, char hex[65])
 
 START_TEST(test_start_key_health_metrics)
 {
-	char hex[65], body[8192];
-	uint8_t pub[32];
-	tclient *t;
+	static const char *const before[] = {
+		"# TYPE chatd_messages_total counter\n",
+		"\nchatd_messages_total{kind=\"direct\"} 0\n",
+		"\nchatd_message_copies_total{route=\"live\"} 0\n",
+		"# TYPE chatd_queue_depth gauge\n",
+		"\nchatd_queue_depth 0\n",
+		"\nchatd_errors_total 0\n",
+		"# TYPE chatd_connections_authenticated gauge\n",
+		"\nchatd_connections_authenticated 0\n", NULL
+	};
+	static const char *const after[] = {
+		"\nchatd_messages_total{kind=\"direct\"} 1\n",
+		"\nchatd_messages_total{kind=\"group\"} 0\n",
+		"\nchatd_message_copies_total{route=\"live\"} 1\n",
+		"\nchatd_message_copies_total{route=\"offline\"} 0\n",
+		"\nchatd_message_copies_acked_total 1\n",
+		"\nchatd_queue_depth 0\n",
+		"\nchatd_errors_total 1\n",
+		"\nchatd_errors_by_class_total{class=\"not_found\"} 1\n",
+		"\nchatd_connections_authenticated 2\n", NULL
+	};
+	char hex[65], body[16384];
+	uint8_t pub[32], mid[16];
+	tclient *t, *a, *b;
 
 	start(NULL);
 	ck_assert_int_eq(print_key(D.dir, hex), 0);
@@ -117,6 +156,19 @@ START_TEST(test_start_key_health_metrics)
 					   " histogram"));
 	ck_assert_ptr_nonnull(strstr(body, "chatd_turn_duration_seconds_bucket"
 					   "{le=\"+Inf\"}"));
+	for (size_t i = 0; before[i]; i++)
+		ck_assert_msg(strstr(body, before[i]), "no %s", before[i]);
+	/* the core's counters move with a message exchange and an error */
+	a = user();
+	b = user();
+	exchange(a, b, "counted");
+	randombytes_buf(mid, sizeof mid);
+	ck_assert_int_eq(tc_message(a, mid, "nobody", 1, "lost"),
+			 LC_ERR_NO_SUCH_USER);
+	ck_assert_msg(metrics_reach(after, body, sizeof body),
+		      "metrics after an exchange:\n%s", body);
+	tc_free(a);
+	tc_free(b);
 	ck_assert_int_eq(thttp(D.http_port, "GET", "/nope", NULL, NULL, 0,
 			       body, sizeof body), 404);
 	/* SIGTERM with a client connected: exit 0, the client sees the end */

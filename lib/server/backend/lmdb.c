@@ -113,8 +113,8 @@ static int be_del(void *h, int table, lc_slice key)
 
 static int has_prefix(const MDB_val *k, lc_slice prefix)
 {
-	return k->mv_size >= prefix.n &&
-	       memcmp(k->mv_data, prefix.p, prefix.n) == 0;
+	return prefix.n == 0 || (k->mv_size >= prefix.n &&
+				 memcmp(k->mv_data, prefix.p, prefix.n) == 0);
 }
 
 /* Position c on the first key >= start, stepping past an exact match of

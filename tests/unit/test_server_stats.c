@@ -1,0 +1,357 @@
+/* Suite "server": the core's monitoring counters (lc_server_stats_get). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_harness.h"
+
+static void mid_of(uint8_t mid[16], unsigned n)
+{
+	memset(mid, 0, 16);
+	mid[0] = 0x5a;
+	mid[15] = (uint8_t)n;
+	mid[14] = (uint8_t)(n >> 8);
+}
+
+static void setup(void)
+{
+	h_start();
+	h_open();
+}
+
+static void teardown(void)
+{
+	h_stop();
+}
+
+static lc_server_stats stats(void)
+{
+	lc_server_stats st;
+
+	memset(&st, 0xff, sizeof st);
+	st.version = LC_SERVER_STATS_VERSION;
+	ck_assert_int_eq(lc_server_stats_get(H.s, &st), 0);
+	return st;
+}
+
+static lc_envelope *next_deliver(hclient *cl, const uint8_t mid[16])
+{
+	lc_envelope *d = h_push(cl, LIBCHAT__ENVELOPE__BODY_DELIVER);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_mem_eq(d->deliver->message_id.data, mid, 16);
+	return d;
+}
+
+static int group_create(hclient *cl, char **members, size_t n,
+			uint8_t gid[16])
+{
+	Libchat__GroupCreate gc = LIBCHAT__GROUP_CREATE__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *ack = NULL;
+	int rc;
+
+	gc.name = "team";
+	gc.member_user_ids = members;
+	gc.n_member_user_ids = n;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_GROUP_CREATE;
+	e.group_create = &gc;
+	rc = h_call(cl, &e, &ack);
+	if (rc == 0) {
+		memcpy(gid, ack->ack->group->group_id.data, 16);
+		lc_envelope_free(ack, NULL);
+	}
+	return rc;
+}
+
+static int group_send(hclient *cl, const uint8_t gid[16],
+		      const uint8_t mid[16], const char *body)
+{
+	Libchat__Send s = LIBCHAT__SEND__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+
+	s.message_id.data = (uint8_t *)mid;
+	s.message_id.len = 16;
+	s.group_id.data = (uint8_t *)gid;
+	s.group_id.len = 16;
+	s.group_body.data = (uint8_t *)body;
+	s.group_body.len = strlen(body);
+	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
+	e.send = &s;
+	return h_call(cl, &e, NULL);
+}
+
+/* Ack every push of cl (receipts, notices) so its queue empties. */
+static void ack_all(hclient *cl)
+{
+	while (cl->n) {
+		lc_envelope *e = h_take(cl, 0);
+		h_ack_push(cl, e);
+		lc_envelope_free(e, NULL);
+	}
+}
+
+START_TEST(server_stats_arguments)
+{
+	lc_server_stats st;
+
+	memset(&st, 0, sizeof st);
+	st.version = LC_SERVER_STATS_VERSION;
+	ck_assert_int_eq(lc_server_stats_get(NULL, &st), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_server_stats_get(H.s, NULL), LC_ERR_INVALID_ARG);
+	st.version = LC_SERVER_STATS_VERSION + 1;
+	st.errors_total = 77;
+	ck_assert_int_eq(lc_server_stats_get(H.s, &st), LC_ERR_INVALID_ARG);
+	ck_assert_uint_eq(st.errors_total, 77); /* untouched */
+	st = stats();
+	ck_assert_uint_eq(st.version, LC_SERVER_STATS_VERSION);
+	ck_assert_uint_eq(st.messages_direct, 0);
+	ck_assert_uint_eq(st.messages_group, 0);
+	ck_assert_uint_eq(st.copies_live + st.copies_offline, 0);
+	ck_assert_uint_eq(st.copies_acked, 0);
+	ck_assert_uint_eq(st.queue_depth, 0);
+	ck_assert_uint_eq(st.errors_total, 0);
+	for (int i = 0; i < LC_SERVER_ERRCLASS_COUNT; i++)
+		ck_assert_uint_eq(st.errors[i], 0);
+	ck_assert_uint_eq(st.conns_open, 0);
+	ck_assert_uint_eq(st.conns_authed, 0);
+}
+END_TEST
+
+/* Connections: open, then authenticated, then gone. */
+START_TEST(server_stats_connections)
+{
+	hclient *a = h_client(), *b, *a2;
+
+	ck_assert_uint_eq(stats().conns_open, 1);
+	ck_assert_uint_eq(stats().conns_authed, 0);
+	ck_assert_int_eq(h_register(a, "+15550001111", NULL, "correct horse"),
+			 0);
+	ck_assert_uint_eq(stats().conns_authed, 1);
+	b = h_user();
+	ck_assert_uint_eq(stats().conns_open, 2);
+	ck_assert_uint_eq(stats().conns_authed, 2);
+	h_disconnect(a);
+	ck_assert_uint_eq(stats().conns_open, 1);
+	ck_assert_uint_eq(stats().conns_authed, 1);
+	h_connect(a); /* open, not logged in */
+	ck_assert_uint_eq(stats().conns_open, 2);
+	ck_assert_uint_eq(stats().conns_authed, 1);
+	ck_assert_int_eq(h_login_token(a), 0);
+	ck_assert_uint_eq(stats().conns_authed, 2);
+	a2 = h_second_device(a, "+15550001111");
+	ck_assert_uint_eq(stats().conns_open, 3);
+	ck_assert_uint_eq(stats().conns_authed, 3);
+	h_disconnect(b);
+	h_disconnect(a);
+	h_disconnect(a2);
+	ck_assert_uint_eq(stats().conns_open, 0);
+	ck_assert_uint_eq(stats().conns_authed, 0);
+}
+END_TEST
+
+/* A direct message to an online device: sent, routed live, queued until
+ * acked, then a delivered receipt is queued for the sender. */
+START_TEST(server_stats_direct_live)
+{
+	hclient *a = h_user(), *b = h_user();
+	lc_server_stats st;
+	lc_envelope *d;
+	uint8_t mid[16];
+
+	mid_of(mid, 1);
+	ck_assert_int_eq(h_send(a, mid, &b, 1, "hi"), 0);
+	st = stats();
+	ck_assert_uint_eq(st.messages_direct, 1);
+	ck_assert_uint_eq(st.messages_group, 0);
+	ck_assert_uint_eq(st.copies_live, 1);
+	ck_assert_uint_eq(st.copies_offline, 0);
+	ck_assert_uint_eq(st.queue_depth, 1);
+	ck_assert_uint_eq(st.copies_acked, 0);
+	/* a retry is acknowledged again but counted once */
+	ck_assert_int_eq(h_send(a, mid, &b, 1, "hi"), 0);
+	ck_assert_uint_eq(stats().messages_direct, 1);
+	ck_assert_uint_eq(stats().queue_depth, 1);
+	ck_assert_uint_eq(h_count(b, LIBCHAT__ENVELOPE__BODY_DELIVER), 1);
+	d = next_deliver(b, mid);
+	h_ack_push(b, d);
+	lc_envelope_free(d, NULL);
+	st = stats();
+	ck_assert_uint_eq(st.copies_acked, 1);
+	ck_assert_uint_eq(st.queue_depth, 1); /* a's delivered receipt */
+	ack_all(a);
+	st = stats();
+	ck_assert_uint_eq(st.queue_depth, 0);
+	ck_assert_uint_eq(st.copies_acked, 1); /* a receipt is no message */
+	ck_assert_uint_eq(st.errors_total, 0);
+}
+END_TEST
+
+/* Offline copies stay queued across a restart; the depth is counted from
+ * the store when the server opens, then follows the acks. */
+START_TEST(server_stats_offline_and_restart)
+{
+	hclient *a = h_user(), *b = h_user();
+	lc_server_stats st;
+	uint8_t mid[16];
+
+	h_disconnect(b);
+	for (unsigned i = 0; i < 5; i++) {
+		mid_of(mid, 10 + i);
+		ck_assert_int_eq(h_send(a, mid, &b, 1, "later"), 0);
+	}
+	st = stats();
+	ck_assert_uint_eq(st.messages_direct, 5);
+	ck_assert_uint_eq(st.copies_offline, 5);
+	ck_assert_uint_eq(st.copies_live, 0);
+	ck_assert_uint_eq(st.queue_depth, 5);
+	/* fed but not flushed: not counted, and lost with the process */
+	mid_of(mid, 15);
+	h_feed_send(a, mid, &b, NULL, 1, "lost");
+	ck_assert_uint_eq(stats().messages_direct, 5);
+	ck_assert_uint_eq(stats().queue_depth, 5);
+	h_shutdown();
+	h_open();
+	st = stats();
+	ck_assert_uint_eq(st.queue_depth, 5);
+	ck_assert_uint_eq(st.messages_direct, 0); /* counters restart */
+	ck_assert_uint_eq(st.conns_open, 0);
+	h_connect(b);
+	ck_assert_int_eq(h_login_token(b), 0);
+	for (unsigned i = 0; i < 5; i++) {
+		lc_envelope *d;
+		mid_of(mid, 10 + i);
+		d = next_deliver(b, mid);
+		h_ack_push(b, d);
+		lc_envelope_free(d, NULL);
+	}
+	st = stats();
+	ck_assert_uint_eq(st.copies_acked, 5);
+	ck_assert_uint_eq(st.queue_depth, 5); /* receipts for offline a */
+	h_shutdown();
+	h_open();
+	ck_assert_uint_eq(stats().queue_depth, 5);
+	h_connect(a);
+	ck_assert_int_eq(h_login_token(a), 0);
+	ack_all(a);
+	ck_assert_uint_eq(stats().queue_depth, 0);
+	h_shutdown();
+	h_open();
+	ck_assert_uint_eq(stats().queue_depth, 0);
+}
+END_TEST
+
+/* A group message counts once as sent, once per member device copy. */
+START_TEST(server_stats_group)
+{
+	hclient *a = h_user(), *b = h_user(), *c = h_user();
+	char *bc[2] = { b->uid, c->uid };
+	lc_server_stats st;
+	lc_envelope *d;
+	uint8_t gid[16], mid[16];
+
+	ck_assert_int_eq(group_create(a, bc, 2, gid), 0);
+	ack_all(b);
+	ack_all(c);
+	ck_assert_uint_eq(stats().queue_depth, 0);
+	h_disconnect(c);
+	mid_of(mid, 20);
+	ck_assert_int_eq(group_send(a, gid, mid, "all"), 0);
+	st = stats();
+	ck_assert_uint_eq(st.messages_group, 1);
+	ck_assert_uint_eq(st.messages_direct, 0);
+	ck_assert_uint_eq(st.copies_live, 1);
+	ck_assert_uint_eq(st.copies_offline, 1);
+	ck_assert_uint_eq(st.queue_depth, 2);
+	d = next_deliver(b, mid);
+	h_ack_push(b, d);
+	lc_envelope_free(d, NULL);
+	ck_assert_uint_eq(stats().copies_acked, 1);
+}
+END_TEST
+
+/* Errors by class; a refused request changes no other counter. */
+START_TEST(server_stats_errors)
+{
+	hclient *a = h_user(), *b = h_user(), *x = h_client();
+	char *bs[1] = { b->uid };
+	lc_server_stats st;
+	uint8_t gid[16], mid[16];
+
+	ck_assert_int_eq(h_heartbeat(x), 0);
+	mid_of(mid, 30);
+	ck_assert_int_eq(h_send(x, mid, &b, 1, "who"), LC_ERR_AUTH_REQUIRED);
+	st = stats();
+	ck_assert_uint_eq(st.errors_total, 1);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_AUTH], 1);
+	ck_assert_int_eq(group_create(a, bs, 1, gid), 0);
+	ack_all(b);
+	ck_assert_int_eq(group_send(x, gid, mid, "x"), LC_ERR_AUTH_REQUIRED);
+	ck_assert_int_eq(h_register(x, "+15550002222", NULL, "correct horse"),
+			 0);
+	ck_assert_int_eq(group_send(x, gid, mid, "x"), LC_ERR_NOT_MEMBER);
+	memset(gid, 0, sizeof gid);
+	ck_assert_int_eq(group_send(a, gid, mid, "x"), LC_ERR_NO_SUCH_GROUP);
+	ck_assert_int_eq(h_send(a, mid, &b, 0, "none"), LC_ERR_INVALID_ARG);
+	st = stats();
+	ck_assert_uint_eq(st.errors_total, 5);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_AUTH], 2);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_FORBIDDEN], 1);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_NOT_FOUND], 1);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_INVALID], 1);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_LIMITED], 0);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_SERVER], 0);
+	ck_assert_uint_eq(st.messages_direct + st.messages_group, 0);
+	ck_assert_uint_eq(st.queue_depth, 0);
+}
+END_TEST
+
+/* A message refused by the store (full) leaves the counters as they
+ * were and counts as a server error. */
+START_TEST(server_stats_store_full)
+{
+	static char big[60000];
+	hclient *a, *b;
+	lc_server_stats st;
+	uint8_t mid[16];
+	unsigned sent = 0;
+	int rc = 0;
+
+	h_shutdown();
+	H.cfg.map_size = 1u << 20;
+	H.cfg.rate_per_minute = 1000;
+	h_open();
+	a = h_user();
+	b = h_user();
+	h_disconnect(b);
+	memset(big, 'x', sizeof big - 1);
+	while (rc == 0 && sent < 100) {
+		mid_of(mid, 40 + sent);
+		if ((rc = h_send(a, mid, &b, 1, big)) == 0)
+			sent++;
+	}
+	ck_assert_int_eq(rc, LC_ERR_UNAVAILABLE);
+	st = stats();
+	ck_assert_uint_eq(st.messages_direct, sent);
+	ck_assert_uint_eq(st.copies_offline, sent);
+	ck_assert_uint_eq(st.queue_depth, sent);
+	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_SERVER], 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("server");
+	TCase *tc = tcase_create("stats");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tcase_add_test(tc, server_stats_arguments);
+	tcase_add_test(tc, server_stats_connections);
+	tcase_add_test(tc, server_stats_direct_live);
+	tcase_add_test(tc, server_stats_offline_and_restart);
+	tcase_add_test(tc, server_stats_group);
+	tcase_add_test(tc, server_stats_errors);
+	tcase_add_test(tc, server_stats_store_full);
+	return lc_test_run(s);
+}
