@@ -78,6 +78,27 @@ void lc_arena_free(lc_arena *a)
 	lc_free(&a->mem, a);
 }
 
+/* ------------------------------------------------------- shared parts */
+
+/* Fill a result's allocator and arena and allocate room for cap items;
+ * returns the items, or NULL (the caller then frees the result, whose
+ * allocator is set). */
+static void *result_init(lc_allocator *dst, lc_arena **arena,
+			 const lc_allocator *mem, size_t cap, size_t item_size)
+{
+	*dst = *mem;
+	if (lc_arena_new(arena, mem) != 0)
+		return NULL;
+	return lc_arena_alloc(*arena, (cap ? cap : 1) * item_size);
+}
+
+static void result_free(void *result, lc_arena *arena,
+			const lc_allocator *mem)
+{
+	lc_arena_free(arena);
+	lc_free(mem, result);
+}
+
 /* ---------------------------------------------------------------- pages */
 
 int lc_page_new(lc_store_page **out, const lc_allocator *mem, size_t cap)
@@ -86,12 +107,7 @@ int lc_page_new(lc_store_page **out, const lc_allocator *mem, size_t cap)
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->mem = *mem;
-	if (lc_arena_new(&p->arena, mem) != 0) {
-		lc_free(mem, p);
-		return LC_ERR_NOMEM;
-	}
-	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
 	if (p->items == NULL) {
 		lc_store_page_free(p);
 		return LC_ERR_NOMEM;
@@ -117,10 +133,8 @@ int lc_store_page_has_more(const lc_store_page *p)
 
 void lc_store_page_free(lc_store_page *p)
 {
-	if (p == NULL)
-		return;
-	lc_arena_free(p->arena);
-	lc_free(&p->mem, p);
+	if (p)
+		result_free(p, p->arena, &p->mem);
 }
 
 /* ---------------------------------------------------------------- chats */
@@ -131,12 +145,7 @@ int lc_chats_new(lc_store_chats **out, const lc_allocator *mem, size_t cap)
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->mem = *mem;
-	if (lc_arena_new(&p->arena, mem) != 0) {
-		lc_free(mem, p);
-		return LC_ERR_NOMEM;
-	}
-	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
 	if (p->items == NULL) {
 		lc_store_chats_free(p);
 		return LC_ERR_NOMEM;
@@ -162,10 +171,8 @@ int lc_store_chats_has_more(const lc_store_chats *p)
 
 void lc_store_chats_free(lc_store_chats *p)
 {
-	if (p == NULL)
-		return;
-	lc_arena_free(p->arena);
-	lc_free(&p->mem, p);
+	if (p)
+		result_free(p, p->arena, &p->mem);
 }
 
 /* ---------------------------------------------------------------- hits */
@@ -176,12 +183,7 @@ int lc_hits_new(lc_store_hits **out, const lc_allocator *mem, size_t cap)
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->mem = *mem;
-	if (lc_arena_new(&p->arena, mem) != 0) {
-		lc_free(mem, p);
-		return LC_ERR_NOMEM;
-	}
-	p->items = lc_arena_alloc(p->arena, (cap ? cap : 1) * sizeof *p->items);
+	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
 	if (p->items == NULL) {
 		lc_store_hits_free(p);
 		return LC_ERR_NOMEM;
@@ -207,8 +209,6 @@ int lc_store_hits_has_more(const lc_store_hits *p)
 
 void lc_store_hits_free(lc_store_hits *p)
 {
-	if (p == NULL)
-		return;
-	lc_arena_free(p->arena);
-	lc_free(&p->mem, p);
+	if (p)
+		result_free(p, p->arena, &p->mem);
 }
