@@ -28,6 +28,8 @@ typedef struct tc {
 	char text[MAX_MSGS][128];
 	uint8_t mid[MAX_MSGS][16];
 	int outgoing[MAX_MSGS];
+	int kind[MAX_MSGS];
+	lc_client_media media; /* the last file received */
 	int n_msgs;
 	/* last receipt state per message id */
 	uint8_t r_mid[MAX_RCPT][16];
@@ -88,6 +90,10 @@ static void cb_message(const lc_client_message *m, void *ud)
 	ck_assert_str_eq(t->text[t->n_msgs], m->text); /* NUL-terminated */
 	memcpy(t->mid[t->n_msgs], m->id, 16);
 	t->outgoing[t->n_msgs] = m->outgoing;
+	t->kind[t->n_msgs] = m->kind;
+	ck_assert((m->kind == LC_CLIENT_KIND_MEDIA) == (m->media != NULL));
+	if (m->media)
+		t->media = *m->media;
 	t->n_msgs++;
 }
 
@@ -407,6 +413,133 @@ static size_t outbox_count(tc *t)
 }
 
 /* ----------------------------------------------------------------- tests */
+
+static lc_client_media a_file(void)
+{
+	lc_client_media m;
+
+	memset(&m, 0, sizeof m);
+	strcpy(m.id, "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b");
+	randombytes_buf(m.key, sizeof m.key);
+	randombytes_buf(m.digest, sizeof m.digest);
+	m.size = 12345;
+	strcpy(m.mime_type, "image/png");
+	strcpy(m.file_name, "photo.png");
+	strcpy(m.caption, "sunset at the lake");
+	return m;
+}
+
+static size_t hits(tc *t, const char *query)
+{
+	lc_store_hits *h = NULL;
+	size_t n;
+
+	ck_assert_int_eq(lc_store_search(lc_client_store(t->c), query, NULL,
+					 NULL, 0, &h), 0);
+	n = lc_store_hits_count(h);
+	lc_store_hits_free(h);
+	return n;
+}
+
+/* The stored message of a chat at index i: its kind and its pointer. */
+static int stored_media(tc *t, const char *chat, size_t i,
+			lc_client_media *out)
+{
+	lc_store_page *pg = NULL;
+	const lc_store_message *sm;
+	int rc;
+
+	ck_assert_int_eq(lc_store_messages_page(lc_client_store(t->c), chat, 0,
+						LC_STORE_PAGE_MAX, &pg), 0);
+	sm = lc_store_page_get(pg, i);
+	ck_assert_ptr_nonnull(sm);
+	rc = lc_client_media_decode(sm, out);
+	if (rc == 0)
+		ck_assert_uint_eq(sm->kind, LC_CLIENT_KIND_MEDIA);
+	lc_store_page_free(pg);
+	return rc;
+}
+
+START_TEST(client_media_messages)
+{
+	tc *a, *b;
+	lc_client_media m = a_file(), got, bad;
+	const char *members[1];
+	uint8_t id[16], gid[16];
+	char hex[LC_CLIENT_TOKEN_HEX_SIZE];
+
+	setup();
+	a = user("+15550000201");
+	b = user("+15550000202");
+	ck_assert_int_eq(lc_client_send_media(a->c, lc_client_user_id(b->c), &m,
+					      id, T.now), 0);
+	ck_assert_int_eq(outbox_count(a), 1);
+	pump();
+	/* Bob gets the pointer, key and digest as sent */
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(b->kind[0], LC_CLIENT_KIND_MEDIA);
+	ck_assert_mem_eq(&b->media, &m, sizeof m);
+	ck_assert_str_eq(b->text[0], "photo.png\nsunset at the lake");
+	ck_assert_int_eq(rstate(a, id), LC_RECEIPT_DELIVERED);
+	ck_assert_int_eq(outbox_count(a), 0);
+	/* both stores keep it as a file: history and search see it */
+	ck_assert_int_eq(stored_media(b, lc_client_user_id(a->c), 0, &got), 0);
+	ck_assert_mem_eq(&got, &m, sizeof m);
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 0, &got), 0);
+	ck_assert_mem_eq(&got, &m, sizeof m);
+	ck_assert_uint_eq(hits(b, "photo"), 1);
+	ck_assert_uint_eq(hits(b, "lake"), 1);
+	/* a text stays a text */
+	send_text(b, a, "nice", NULL);
+	pump();
+	ck_assert_int_eq(a->kind[0], LC_CLIENT_KIND_TEXT);
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 1, &got),
+			 LC_ERR_NOT_FOUND);
+
+	/* to a group, under the sender key */
+	members[0] = lc_client_user_id(b->c);
+	ck_assert_int_eq(lc_client_group_create(a->c, "pics", members, 1,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	m.size = 0;
+	m.caption[0] = 0;
+	strcpy(m.file_name, "empty.bin");
+	m.mime_type[0] = 0;
+	ck_assert_int_eq(lc_client_send_group_media(a->c, gid, &m, id, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_int_eq(b->kind[1], LC_CLIENT_KIND_MEDIA);
+	ck_assert_mem_eq(&b->media, &m, sizeof m);
+	ck_assert_str_eq(b->text[1], "empty.bin");
+
+	/* refusals */
+	bad = m;
+	strcpy(bad.file_name, "../x");
+	ck_assert_int_eq(lc_client_send_media(a->c, lc_client_user_id(b->c),
+					      &bad, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	bad = m;
+	strcpy(bad.id, "a b");
+	ck_assert_int_eq(lc_client_send_group_media(a->c, gid, &bad, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_media(a->c, "g:00", &m, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_media(NULL, "x", &m, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_text(a->c, lc_client_user_id(b->c),
+					     "a\0b", 3, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	/* the token for the media endpoints */
+	ck_assert_int_eq(lc_client_http_token(a->c, hex, sizeof hex), 0);
+	ck_assert_uint_eq(strlen(hex), 64);
+	ck_assert_int_eq(lc_client_http_token(a->c, hex, 64),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(a->n_errors + b->n_errors, 0);
+	teardown();
+}
+END_TEST
 
 START_TEST(client_conversation_with_ticks)
 {
@@ -1225,6 +1358,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_server_key_pinned);
 	tcase_add_test(t, client_sealed_store);
 	tcase_add_test(t, client_prekeys_top_up);
+	tcase_add_test(t, client_media_messages);
 	suite_add_tcase(s, t);
 	return s;
 }
