@@ -660,6 +660,16 @@ LC_API int lc_client_send_group_media(lc_client *c, const uint8_t *group_id,
 LC_API LC_WARN_UNUSED int lc_client_media_decode(const lc_store_message *msg,
 						 lc_client_media *out);
 
+/**
+ * @brief Whether a media pointer can be sent: every string NUL-terminated
+ *        and within its limits, an id of 1..128 of [0-9A-Za-z._-], a
+ *        printable ASCII MIME type, a file name without '/', '\\' or
+ *        control characters that is not "." or "..", UTF-8 name and
+ *        caption, a size up to ::LC_MEDIA_SIZE_MAX.
+ * @return 1 valid, 0 not (also for NULL).
+ */
+LC_API int lc_client_media_valid(const lc_client_media *m);
+
 /** Size of the hex token of lc_client_http_token() with its NUL. */
 #define LC_CLIENT_TOKEN_HEX_SIZE 65
 

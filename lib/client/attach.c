@@ -57,6 +57,11 @@ int lc_client_send_group_media(lc_client *c, const uint8_t *group_id,
 	return send_media(c, chat, media, id, now);
 }
 
+int lc_client_media_valid(const lc_client_media *m)
+{
+	return m != NULL && lc_cl_media_valid(m);
+}
+
 int lc_client_media_decode(const lc_store_message *msg, lc_client_media *out)
 {
 	lc_allocator mem = { 0 };
