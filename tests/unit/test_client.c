@@ -494,8 +494,9 @@ START_TEST(client_media_messages)
 	send_text(b, a, "nice", NULL);
 	pump();
 	ck_assert_int_eq(a->kind[0], LC_CLIENT_KIND_TEXT);
-	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 1, &got),
-			 LC_ERR_NOT_FOUND);
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 0, &got),
+			 LC_ERR_NOT_FOUND); /* the newest first */
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 1, &got), 0);
 
 	/* to a group, under the sender key */
 	members[0] = lc_client_user_id(b->c);
