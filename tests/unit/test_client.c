@@ -505,9 +505,10 @@ START_TEST(client_media_messages)
 	pump();
 	memcpy(gid, a->group_id, 16);
 	m.size = 0;
-	m.caption[0] = 0;
+	memset(m.caption, 0, sizeof m.caption);
+	memset(m.mime_type, 0, sizeof m.mime_type);
+	memset(m.file_name, 0, sizeof m.file_name);
 	strcpy(m.file_name, "empty.bin");
-	m.mime_type[0] = 0;
 	ck_assert_int_eq(lc_client_send_group_media(a->c, gid, &m, id, T.now),
 			 0);
 	pump();
