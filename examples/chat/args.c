@@ -8,7 +8,8 @@
 int usage(void)
 {
 	fprintf(stderr,
-		"usage: chat --home DIR --server HOST:PORT [--json] COMMAND\n"
+		"usage: chat --home DIR --server HOST:PORT [--http HOST:PORT] "
+		"[--json] COMMAND\n"
 		"  register --phone P | --email E --name NAME\n"
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"
@@ -17,6 +18,7 @@ int usage(void)
 		"  group create NAME MEMBER...\n  group add|remove GROUP MEMBER...\n"
 		"  group leave GROUP\n  group info GROUP\n"
 		"  fingerprint TO\n  status TO\n"
+		"  send-file TO PATH [--caption TEXT] [--mime TYPE]\n"
 		"TO, CHAT, GROUP and MEMBER: +PHONE, EMAIL, USER_ID, group:NAME\n");
 	return 2;
 }
@@ -25,8 +27,8 @@ int parse_command(int argc, char **argv)
 {
 	static const char *const names[] = { "register", "login", "logout",
 		"send", "sync", "read", "chats", "history", "search", "group",
-		"fingerprint", "status", "contact" };
-	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1 };
+		"fingerprint", "status", "contact", "send-file" };
+	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1, 2 };
 	int k = -1;
 
 	for (int i = 0; i < C_COUNT && argc > 0; i++)
@@ -52,6 +54,10 @@ int parse_command(int argc, char **argv)
 			A.offset = (size_t)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--chat") == 0 && i + 1 < argc)
 			A.chat_opt = argv[++i];
+		else if (strcmp(argv[i], "--caption") == 0 && i + 1 < argc)
+			A.caption = argv[++i];
+		else if (strcmp(argv[i], "--mime") == 0 && i + 1 < argc)
+			A.mime = argv[++i];
 		else if (A.nargs < MAX_ARGS)
 			A.args[A.nargs++] = argv[i];
 		else

@@ -12,7 +12,7 @@
 
 enum cmd { C_REGISTER, C_LOGIN, C_LOGOUT, C_SEND, C_SYNC, C_READ, C_CHATS,
 	   C_HISTORY, C_SEARCH, C_GROUP, C_FINGERPRINT, C_STATUS, C_CONTACT,
-	   C_COUNT };
+	   C_SEND_FILE, C_COUNT };
 
 #define MAX_ARGS 64
 
@@ -39,6 +39,11 @@ struct chat_state {
 	size_t limit, offset;
 	int rc;
 	int finished;
+	const char *home;
+	const char *caption, *mime; /* send-file --caption, --mime */
+	int downloads;       /* files still downloading (sync) */
+	int file_errors;     /* files that could not be saved */
+	int extra_waits;     /* deadline extensions spent on downloads */
 };
 
 extern struct chat_state A;
@@ -67,7 +72,13 @@ const char *chat_name(const char *chat, char *buf, size_t n);
 /* print.c */
 extern const char *const state_names[];
 extern const char *const ticks[];
-void print_message(const lc_store_message *m, const char *chat);
+void print_message(const lc_store_message *m, const char *chat,
+		   const lc_client_media *media);
+
+/* files.c: send-file, and files received on sync saved to DIR/media */
+void cmd_send_file(void);
+void file_received(const lc_client_message *m);
+void file_label(const lc_client_media *m, char *out, size_t n);
 
 /* events.c */
 void callbacks_fill(lc_client_callbacks *cb);

@@ -133,6 +133,9 @@ void start_command(void)
 	case C_SEND:
 		cmd_send();
 		break;
+	case C_SEND_FILE:
+		cmd_send_file();
+		return;
 	case C_SYNC:
 		if (A.wait_s == 0)
 			A.wait_s = 1; /* pushes arrive right after login */

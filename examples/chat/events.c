@@ -39,8 +39,11 @@ static void on_message(const lc_client_message *m, void *ud)
 	sm.sender_id = m->sender_id;
 	sm.time_ms = m->time_ms;
 	sm.flags = m->outgoing ? LC_STORE_MSG_OUTGOING : 0;
+	sm.kind = (uint32_t)m->kind;
 	sm.text = m->text;
-	print_message(&sm, m->chat_id);
+	print_message(&sm, m->chat_id, m->media);
+	if (m->media)
+		file_received(m);
 }
 
 static void on_receipt(const uint8_t *id, const char *uid, uint32_t dev,
@@ -60,7 +63,8 @@ static void on_receipt(const uint8_t *id, const char *uid, uint32_t dev,
 		printf("%.8s %s: %s (%s)\n", h, user_name(uid),
 		       ticks[state % 5], state_names[state % 5]);
 	}
-	if (A.cmd == C_SEND && memcmp(id, A.sent_id, 16) == 0 &&
+	if ((A.cmd == C_SEND || A.cmd == C_SEND_FILE) &&
+	    memcmp(id, A.sent_id, 16) == 0 &&
 	    aggregate >= LC_RECEIPT_SENT &&
 	    aggregate != LC_RECEIPT_FAILED && A.wait_s == 0)
 		finish(0);
@@ -161,7 +165,8 @@ static void on_done(int op, int code, const uint8_t *id, void *ud)
 	if (op == LC_CLIENT_OP_REGISTER || op == LC_CLIENT_OP_LOGIN ||
 	    op == LC_CLIENT_OP_KEYS || op == LC_CLIENT_OP_LOOKUP)
 		return; /* steps on the way, not the command's answer */
-	if (--A.pending <= 0 && A.wait_s == 0 && A.cmd != C_SEND)
+	if (--A.pending <= 0 && A.wait_s == 0 && A.cmd != C_SEND &&
+	    A.cmd != C_SEND_FILE)
 		finish(0);
 }
 

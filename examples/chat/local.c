@@ -43,7 +43,7 @@ void cmd_history(void)
 	}
 	n = lc_store_page_count(pg);
 	for (size_t i = n; i-- > 0;) /* oldest first */
-		print_message(lc_store_page_get(pg, i), A.res[0]);
+		print_message(lc_store_page_get(pg, i), A.res[0], NULL);
 	lc_store_page_free(pg);
 	finish(0);
 }
@@ -59,7 +59,7 @@ void cmd_search(void)
 	}
 	for (size_t i = 0; i < lc_store_hits_count(h); i++) {
 		const lc_store_hit *hit = lc_store_hits_get(h, i);
-		print_message(&hit->message, hit->message.chat_id);
+		print_message(&hit->message, hit->message.chat_id, NULL);
 	}
 	lc_store_hits_free(h);
 	finish(0);

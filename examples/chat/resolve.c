@@ -13,6 +13,7 @@ static int is_target(int i)
 {
 	switch (A.cmd) {
 	case C_SEND:
+	case C_SEND_FILE:
 	case C_READ:
 	case C_HISTORY:
 	case C_FINGERPRINT:
