@@ -201,7 +201,8 @@ static int encrypt_update(lc_media_stream *s, const uint8_t *in, size_t len,
 
 		if (take > len)
 			take = len;
-		memcpy(s->buf + s->buf_len, in, take);
+		if (take) /* in may be NULL for an empty file */
+			memcpy(s->buf + s->buf_len, in, take);
 		s->buf_len += take;
 		in += take;
 		len -= take;
