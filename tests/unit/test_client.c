@@ -12,6 +12,7 @@
 #include <libchat/receipts.h>
 #include <libchat/server.h>
 
+#include "client_int.h" /* to send what this version never would */
 #include "testutil.h"
 
 #define MAX_MSGS 64
@@ -49,6 +50,7 @@ typedef struct tc {
 	int presence_online;
 	char presence_uid[65];
 	int n_errors;
+	int last_error;
 	char found[65];
 	uint32_t flags; /* lc_client_config.flags */
 	const uint8_t *store_key;  /* lc_client_config.store_key */
@@ -188,8 +190,8 @@ static void cb_error(int code, const uint8_t *id, void *ud)
 {
 	tc *t = ud;
 
-	(void)code;
 	(void)id;
+	t->last_error = code;
 	t->n_errors++;
 }
 
@@ -540,6 +542,62 @@ START_TEST(client_media_messages)
 	ck_assert_int_eq(lc_client_http_token(a->c, hex, 64),
 			 LC_ERR_INVALID_ARG);
 	ck_assert_int_eq(a->n_errors + b->n_errors, 0);
+	teardown();
+}
+END_TEST
+
+/* Send raw content bytes (padded here) from a to b's devices, as a later
+ * or a broken version of the library would. */
+static void send_raw_content(tc *a, tc *b, const uint8_t *content, size_t n)
+{
+	lc_client *c = a->c;
+	lc_targets *t = lc_cl_targets_new(c);
+	uint8_t mid[16], pt[256];
+	size_t plen = 0;
+
+	ck_assert_ptr_nonnull(t);
+	randombytes_buf(mid, sizeof mid);
+	ck_assert_int_eq(lc_cl_add_user(c, t, lc_client_user_id(b->c), 0,
+					T.now), 0);
+	t->n_peer = t->n;
+	ck_assert_int_eq(lc_pad(content, n, pt, sizeof pt, &plen), 0);
+	ck_assert_int_eq(lc_cl_emit_send(c, mid, lc_client_user_id(b->c), t, pt,
+					 plen, NULL, NULL, 0, T.now), 0);
+	lc_cl_targets_free(t);
+	c->mem.free(t, c->mem.user_data);
+	pump();
+}
+
+START_TEST(client_unknown_content_reported)
+{
+	static const uint8_t future[] = { 0x0a, 0x01, 'x', 0x2a, 0x02, 'h', 'i' };
+	static const uint8_t broken[] = { 0x12, 0x09, 'h', 'i' };
+	tc *a, *b;
+
+	setup();
+	a = user("+15550000211");
+	b = user("+15550000212");
+	send_text(a, b, "first", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	/* a kind of a later version: reported, acknowledged, not stored */
+	send_raw_content(a, b, future, sizeof future);
+	ck_assert_int_eq(b->n_errors, 1);
+	ck_assert_int_eq(b->last_error, LC_ERR_UNSUPPORTED);
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_uint_eq(chat_count(b, lc_client_user_id(a->c)), 1);
+	/* bytes that do not parse: reported as malformed */
+	send_raw_content(a, b, broken, sizeof broken);
+	ck_assert_int_eq(b->n_errors, 2);
+	ck_assert_int_eq(b->last_error, LC_ERR_MALFORMED);
+	/* the sessions kept step: later messages flow both ways */
+	send_text(a, b, "still here", NULL);
+	send_text(b, a, "me too", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_str_eq(b->text[1], "still here");
+	ck_assert_int_eq(a->n_msgs, 1);
+	ck_assert_int_eq(a->n_errors, 0);
 	teardown();
 }
 END_TEST
@@ -1362,6 +1420,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_sealed_store);
 	tcase_add_test(t, client_prekeys_top_up);
 	tcase_add_test(t, client_media_messages);
+	tcase_add_test(t, client_unknown_content_reported);
 	suite_add_tcase(s, t);
 	return s;
 }
