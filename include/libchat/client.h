@@ -97,6 +97,209 @@ typedef enum lc_client_op {
 	LC_CLIENT_OP_LOOKUP = 10
 } lc_client_op;
 
+/* ------------------------------------------------------------- media */
+
+/** Length of a file's key (bytes). */
+#define LC_MEDIA_KEY_LEN 32
+/** Length of a media digest: SHA-256 of the whole ciphertext (bytes). */
+#define LC_MEDIA_DIGEST_LEN 32
+/** Plaintext bytes per chunk of a media ciphertext (every chunk but the
+ *  last holds exactly this many). */
+#define LC_MEDIA_CHUNK 65536u
+/** Bytes before the first chunk: version (1), secretstream header (24),
+ *  key check (32). */
+#define LC_MEDIA_HEADER_LEN 57u
+/** Bytes each chunk adds (crypto_secretstream_xchacha20poly1305_ABYTES). */
+#define LC_MEDIA_CHUNK_OVERHEAD 17u
+/** Largest plaintext a media stream accepts (bytes). */
+#define LC_MEDIA_SIZE_MAX (UINT64_C(1) << 40)
+/** Longest media id with its NUL (ids are 1..128 of [0-9A-Za-z._-]). */
+#define LC_CLIENT_MEDIA_ID_SIZE 129
+/** Longest MIME type with its NUL. */
+#define LC_CLIENT_MIME_SIZE 128
+/** Longest file name with its NUL (bytes of UTF-8). */
+#define LC_CLIENT_FILE_NAME_SIZE 256
+/** Longest caption with its NUL (bytes of UTF-8). */
+#define LC_CLIENT_CAPTION_SIZE 4097
+
+/** Content kinds (::lc_client_message.kind, ::lc_store_message.kind). */
+typedef enum lc_client_kind {
+	LC_CLIENT_KIND_TEXT = 1,  /**< a text */
+	LC_CLIENT_KIND_MEDIA = 2  /**< a file: ::lc_client_media */
+} lc_client_kind;
+
+/**
+ * @brief A media pointer: what a receiver needs to download, check and
+ *        decrypt a file. Plain fixed-size fields (no pointers), so
+ *        bindings can copy it as one block.
+ *
+ * Strings are NUL-terminated UTF-8. A file name never contains '/', '\'
+ * or control characters and is never "." or ".." (checked on send and on
+ * receipt), but an application saving a file still chooses its directory.
+ */
+typedef struct lc_client_media {
+	char id[LC_CLIENT_MEDIA_ID_SIZE];      /**< the server's blob id */
+	uint8_t key[LC_MEDIA_KEY_LEN];         /**< the file's key (a secret) */
+	uint8_t digest[LC_MEDIA_DIGEST_LEN];   /**< SHA-256 of the ciphertext */
+	uint64_t size;                         /**< plaintext bytes */
+	char mime_type[LC_CLIENT_MIME_SIZE];   /**< "" when unknown */
+	char file_name[LC_CLIENT_FILE_NAME_SIZE]; /**< "" when none */
+	char caption[LC_CLIENT_CAPTION_SIZE];  /**< "" when none */
+} lc_client_media;
+
+/** A media stream: encrypts or decrypts one file chunk by chunk (opaque). */
+typedef struct lc_media_stream lc_media_stream;
+
+/** @brief ::LC_MEDIA_KEY_LEN, for bindings. */
+LC_API size_t lc_media_key_len(void);
+/** @brief ::LC_MEDIA_DIGEST_LEN, for bindings. */
+LC_API size_t lc_media_digest_len(void);
+/** @brief ::LC_MEDIA_CHUNK, for bindings. */
+LC_API size_t lc_media_chunk(void);
+/** @brief sizeof(::lc_client_media), for bindings. */
+LC_API size_t lc_client_media_struct_size(void);
+
+/**
+ * @brief The exact ciphertext size of a file of @p size bytes:
+ *        ::LC_MEDIA_HEADER_LEN + @p size + ::LC_MEDIA_CHUNK_OVERHEAD per
+ *        chunk (at least one chunk, also for an empty file).
+ * @return the size, or 0 when @p size is above ::LC_MEDIA_SIZE_MAX.
+ */
+LC_API uint64_t lc_media_ciphertext_size(uint64_t size);
+
+/**
+ * @brief The largest output one lc_media_stream_update() of @p len input
+ *        bytes may write, in either direction.
+ * @return the bound, or 0 when it would overflow.
+ */
+LC_API size_t lc_media_update_max(size_t len);
+
+/**
+ * @brief Start encrypting a file of @p size bytes under a fresh random key.
+ *
+ * The ciphertext is ::LC_MEDIA_HEADER_LEN bytes (version 1, the header of
+ * libsodium's crypto_secretstream_xchacha20poly1305, and a BLAKE2b check
+ * value of the key) followed by one secretstream chunk per
+ * ::LC_MEDIA_CHUNK plaintext bytes, the last one tagged final. The stream
+ * and check keys are derived from the file key with crypto_kdf.
+ *
+ * @param[out] out  the stream; free with lc_media_stream_free().
+ * @param[in]  size the plaintext size, 0 .. ::LC_MEDIA_SIZE_MAX; exactly
+ *                  this many bytes must be fed.
+ * @param[out] key  ::LC_MEDIA_KEY_LEN bytes: the fresh key (a secret:
+ *                  it travels only inside the end-to-end message).
+ * @param[in]  mem  NULL or an allocator, copied.
+ * @param[in]  rng  NULL (randombytes_buf) or a generator, copied.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL pointers, @p size too large, an
+ *   allocator lacking a hook), ::LC_ERR_INIT, ::LC_ERR_NOMEM.
+ */
+LC_API LC_WARN_UNUSED int lc_media_encrypt_new(lc_media_stream **out,
+					       uint64_t size,
+					       uint8_t key[LC_MEDIA_KEY_LEN],
+					       const lc_allocator *mem,
+					       const lc_rng *rng);
+
+/**
+ * @brief Start decrypting a file described by a media pointer.
+ *
+ * Every chunk is authenticated as it arrives, so output is never forged;
+ * but the whole-file digest is known only at lc_media_stream_final():
+ * keep the output apart (a temporary file) until it returns 0. To check
+ * the digest before decrypting anything, use lc_media_decrypt().
+ *
+ * @param[out] out    the stream; free with lc_media_stream_free().
+ * @param[in]  size   the plaintext size from the pointer.
+ * @param[in]  key    ::LC_MEDIA_KEY_LEN bytes, copied.
+ * @param[in]  digest ::LC_MEDIA_DIGEST_LEN bytes, copied.
+ * @param[in]  mem    NULL or an allocator, copied.
+ * @return 0, or ::LC_ERR_INVALID_ARG, ::LC_ERR_INIT, ::LC_ERR_NOMEM.
+ */
+LC_API LC_WARN_UNUSED int lc_media_decrypt_new(lc_media_stream **out,
+					       uint64_t size,
+					       const uint8_t key[LC_MEDIA_KEY_LEN],
+					       const uint8_t digest[LC_MEDIA_DIGEST_LEN],
+					       const lc_allocator *mem);
+
+/**
+ * @brief Feed input (plaintext to an encrypting stream, ciphertext to a
+ *        decrypting one), split anywhere; whole chunks are written out.
+ *
+ * An encrypting stream writes its header on the first call and the final
+ * chunk once @p size bytes were fed (an empty file: call it once with
+ * @p len 0). After an error the stream is dead and returns that error.
+ *
+ * @param[in]  s       the stream.
+ * @param[in]  in      input (NULL when @p len is 0).
+ * @param[in]  len     its length.
+ * @param[out] out     output buffer of @p cap bytes.
+ * @param[in]  cap     at least lc_media_update_max(@p len).
+ * @param[out] out_len bytes written.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL pointers; more input than the
+ *   stream's size), ::LC_ERR_BUFFER_TOO_SMALL (nothing consumed),
+ *   and when decrypting: ::LC_ERR_UNSUPPORTED (another format version),
+ *   ::LC_ERR_MEDIA_KEY (the key does not open this file),
+ *   ::LC_ERR_MEDIA_CHUNK (a chunk is damaged, reordered, or from another
+ *   file, or the final tag is misplaced), ::LC_ERR_MALFORMED (bytes after
+ *   the final chunk).
+ */
+LC_API LC_WARN_UNUSED int lc_media_stream_update(lc_media_stream *s,
+						 const uint8_t *in, size_t len,
+						 uint8_t *out, size_t cap,
+						 size_t *out_len);
+
+/**
+ * @brief End a stream.
+ * @param[in]  s      the stream.
+ * @param[out] digest encrypting: ::LC_MEDIA_DIGEST_LEN bytes, the SHA-256
+ *                    of the ciphertext written; decrypting: NULL.
+ * @return 0, or ::LC_ERR_INVALID_ARG, ::LC_ERR_INVALID_STATE (encrypting:
+ *   fewer bytes fed than its size), ::LC_ERR_MEDIA_TRUNCATED (decrypting:
+ *   the ciphertext ended before its final chunk), ::LC_ERR_MEDIA_DIGEST
+ *   (decrypting: the ciphertext is not the one the pointer names: drop
+ *   the output), or the error that killed the stream.
+ */
+LC_API LC_WARN_UNUSED int lc_media_stream_final(lc_media_stream *s,
+						uint8_t *digest);
+
+/** @brief Free a stream, wiping its keys and buffers. NULL is a no-op. */
+LC_API void lc_media_stream_free(lc_media_stream *s);
+
+/**
+ * @brief Encrypt a whole file held in memory (see lc_media_encrypt_new()).
+ * @param[in]  in      the plaintext (NULL when @p len is 0).
+ * @param[out] key     ::LC_MEDIA_KEY_LEN bytes: the fresh key.
+ * @param[out] digest  ::LC_MEDIA_DIGEST_LEN bytes: SHA-256 of @p out.
+ * @param[out] out     at least lc_media_ciphertext_size(@p len) bytes.
+ * @param[out] out_len bytes written.
+ * @return 0, or the errors of lc_media_encrypt_new() and
+ *   ::LC_ERR_BUFFER_TOO_SMALL.
+ */
+LC_API LC_WARN_UNUSED int lc_media_encrypt(const uint8_t *in, size_t len,
+					   uint8_t key[LC_MEDIA_KEY_LEN],
+					   uint8_t digest[LC_MEDIA_DIGEST_LEN],
+					   uint8_t *out, size_t cap,
+					   size_t *out_len,
+					   const lc_allocator *mem,
+					   const lc_rng *rng);
+
+/**
+ * @brief Check a whole ciphertext against its digest, then decrypt it:
+ *        nothing is decrypted unless the digest matches.
+ * @param[in]  m       the pointer (key, digest, size).
+ * @param[in]  in      the ciphertext as downloaded.
+ * @param[out] out     at least @p m->size bytes.
+ * @param[out] out_len bytes written (@p m->size).
+ * @return 0, or ::LC_ERR_MEDIA_DIGEST (checked first), the errors of
+ *   lc_media_stream_update() and lc_media_stream_final(),
+ *   ::LC_ERR_BUFFER_TOO_SMALL, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM.
+ *   On error nothing of @p out is meaningful (it is wiped).
+ */
+LC_API LC_WARN_UNUSED int lc_media_decrypt(const lc_client_media *m,
+					   const uint8_t *in, size_t len,
+					   uint8_t *out, size_t cap,
+					   size_t *out_len,
+					   const lc_allocator *mem);
+
 /** A message given to ::lc_client_callbacks.message; every pointer lives
  *  during the call only. */
 typedef struct lc_client_message {
@@ -107,8 +310,13 @@ typedef struct lc_client_message {
 	uint32_t sender_device;   /**< and device */
 	uint64_t time_ms;         /**< the server's time of acceptance */
 	int outgoing;             /**< 1: sent by another device of this account */
-	const char *text;         /**< UTF-8, NUL-terminated */
+	const char *text;         /**< UTF-8, NUL-terminated; for a file its
+				       name, and on a second line its caption
+				       (what search finds) */
 	size_t text_len;
+	int kind;                 /**< an ::lc_client_kind */
+	const lc_client_media *media; /**< ::LC_CLIENT_KIND_MEDIA: the file to
+				       download; else NULL */
 } lc_client_message;
 
 /** A group as the server described it; pointers live during the call. */
@@ -386,7 +594,8 @@ LC_API int lc_client_update_profile(lc_client *c, const char *name,
  * @param[in]  len     its length.
  * @param[out] id      ::LC_CLIENT_ID_LEN bytes: the message id, or NULL.
  * @param[in]  now     the current time.
- * @return 0 once stored, or ::LC_ERR_INVALID_ARG (a bad user id or text),
+ * @return 0 once stored, or ::LC_ERR_INVALID_ARG (a bad user id, a text
+ *   that is empty, too long, not UTF-8 or holds a NUL),
  *   ::LC_ERR_NOT_LOGGED_IN (no account yet), the store's write errors.
  */
 LC_API int lc_client_send_text(lc_client *c, const char *user_id,
@@ -409,6 +618,70 @@ LC_API int lc_client_send_text(lc_client *c, const char *user_id,
 LC_API int lc_client_send_group_text(lc_client *c, const uint8_t *group_id,
 				     const char *text, size_t len,
 				     uint8_t *id, uint64_t now);
+
+/**
+ * @brief Send a file to a user: its media pointer (from an upload, e.g.
+ *        lc_client_event_upload()) travels end-to-end like a text, with
+ *        the same outbox, retries and receipts. The message is stored
+ *        with kind ::LC_CLIENT_KIND_MEDIA, the file name and caption as
+ *        its text (so history and search show them) and the pointer as
+ *        its data (lc_client_media_decode()).
+ * @param[in]  c       the session (any state).
+ * @param[in]  user_id the recipient.
+ * @param[in]  media   the pointer, read during the call: id, key, digest,
+ *                     size, and optional MIME type, file name, caption.
+ * @param[out] id      ::LC_CLIENT_ID_LEN bytes: the message id, or NULL.
+ * @param[in]  now     the current time.
+ * @return 0 once stored, or ::LC_ERR_INVALID_ARG (a bad user id; an id,
+ *   MIME type, file name or caption out of its domain or not
+ *   NUL-terminated; a size above ::LC_MEDIA_SIZE_MAX),
+ *   ::LC_ERR_NOT_LOGGED_IN, ::LC_ERR_NOMEM, the store's write errors.
+ */
+LC_API int lc_client_send_media(lc_client *c, const char *user_id,
+				const lc_client_media *media, uint8_t *id,
+				uint64_t now);
+
+/**
+ * @brief Send a file to a group, as lc_client_send_group_text() sends a
+ *        text. Errors as lc_client_send_media().
+ * @param[in] group_id ::LC_CLIENT_GROUP_ID_LEN bytes.
+ */
+LC_API int lc_client_send_group_media(lc_client *c, const uint8_t *group_id,
+				      const lc_client_media *media,
+				      uint8_t *id, uint64_t now);
+
+/**
+ * @brief The media pointer of a stored message (history, search hits).
+ * @param[in]  msg a message read from the session's store.
+ * @param[out] out the pointer (its key is a secret: wipe it after use).
+ * @return 0, or ::LC_ERR_NOT_FOUND (not a file), ::LC_ERR_STORE_CORRUPT,
+ *   ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM.
+ */
+LC_API LC_WARN_UNUSED int lc_client_media_decode(const lc_store_message *msg,
+						 lc_client_media *out);
+
+/**
+ * @brief Whether a media pointer can be sent: every string NUL-terminated
+ *        and within its limits, an id of 1..128 of [0-9A-Za-z._-], a
+ *        printable ASCII MIME type, a file name without '/', '\\' or
+ *        control characters that is not "." or "..", UTF-8 name and
+ *        caption, a size up to ::LC_MEDIA_SIZE_MAX.
+ * @return 1 valid, 0 not (also for NULL).
+ */
+LC_API int lc_client_media_valid(const lc_client_media *m);
+
+/** Size of the hex token of lc_client_http_token() with its NUL. */
+#define LC_CLIENT_TOKEN_HEX_SIZE 65
+
+/**
+ * @brief The login token as 64 hex digits, for `Authorization: Bearer`
+ *        on the server's media endpoints (doc/protocol.md section 8).
+ *        It is a credential: never log it.
+ * @param[out] out ::LC_CLIENT_TOKEN_HEX_SIZE bytes or more.
+ * @return 0, or ::LC_ERR_NOT_LOGGED_IN (no account), ::LC_ERR_INVALID_ARG.
+ */
+LC_API LC_WARN_UNUSED int lc_client_http_token(const lc_client *c, char *out,
+					       size_t cap);
 
 /**
  * @brief Mark a chat read and send read receipts for its unread incoming

@@ -28,8 +28,9 @@ struct event_base;
 /** A driver (opaque). */
 typedef struct lc_client_event lc_client_event;
 
-/** The version of ::lc_client_event_config this header describes. */
-#define LC_CLIENT_EVENT_CONFIG_VERSION 1
+/** The version of ::lc_client_event_config this header describes (2 added
+ *  the HTTP address; version 1 structs are still accepted). */
+#define LC_CLIENT_EVENT_CONFIG_VERSION 2
 /** Default first reconnect delay (ms). */
 #define LC_CLIENT_EVENT_BACKOFF_MIN_MS 500u
 /** Default longest reconnect delay (ms). */
@@ -42,6 +43,11 @@ typedef struct lc_client_event_config {
 	uint16_t port;           /**< server TCP port */
 	uint64_t backoff_min_ms; /**< 0: ::LC_CLIENT_EVENT_BACKOFF_MIN_MS */
 	uint64_t backoff_max_ms; /**< 0: ::LC_CLIENT_EVENT_BACKOFF_MAX_MS */
+	/* version 2 */
+	const char *http_host;   /**< the server's HTTP listener for media
+				      (chatd's `http`); NULL or "": @p host */
+	uint16_t http_port;      /**< its port; 0: no media (uploads and
+				      downloads fail with ::LC_ERR_INVALID_STATE) */
 } lc_client_event_config;
 
 /**
@@ -77,7 +83,92 @@ LC_API void lc_client_event_stop(lc_client_event *ev);
 /** @brief 1 while a TCP connection is open, else 0. */
 LC_API int lc_client_event_connected(const lc_client_event *ev);
 
-/** @brief Stop and free the driver (not the session). NULL is a no-op. */
+/* ------------------------------------------------------------- media */
+
+/**
+ * @brief The end of an upload: @p code is 0 and @p media the pointer to
+ *        send (lc_client_send_media() or lc_client_send_group_media()),
+ *        or @p code is an error and @p media NULL. @p media lives during
+ *        the call only and holds the file's key: copy what you keep.
+ */
+typedef void (*lc_client_event_upload_cb)(int code,
+					  const lc_client_media *media,
+					  void *user_data);
+
+/**
+ * @brief The end of a download: @p code is 0 and the file is at @p path,
+ *        complete and checked, or @p code is an error and nothing is at
+ *        @p path.
+ */
+typedef void (*lc_client_event_download_cb)(int code, const char *path,
+					    void *user_data);
+
+/**
+ * @brief Encrypt a file under a fresh key and upload the ciphertext
+ *        (`POST /v1/media/upload` with the session's token).
+ *
+ * The file is read and encrypted chunk by chunk (lc_media_encrypt_new())
+ * into an unlinked temporary file (under `TMPDIR`, else /tmp) that libevent
+ * sends from disk, so the file is never held in memory whole. The
+ * encryption runs inside this call, on the loop's thread.
+ *
+ * @param[in] ev        the driver, configured with an HTTP address.
+ * @param[in] path      the file to send; read during the call.
+ * @param[in] mime_type NULL, or the MIME type to announce (copied).
+ * @param[in] file_name NULL for the last component of @p path, or the
+ *                      name to announce (copied).
+ * @param[in] caption   NULL, or a caption (copied).
+ * @param[in] cb        called once, on the loop's thread, unless the
+ *                      driver is freed first.
+ * @return 0 when the upload started, or ::LC_ERR_INVALID_ARG (NULL
+ *   pointers; a MIME type, name or caption out of ::lc_client_media's
+ *   limits), ::LC_ERR_INVALID_STATE (no HTTP address),
+ *   ::LC_ERR_NOT_LOGGED_IN, ::LC_ERR_IO (the file cannot be read, or the
+ *   temporary file written), ::LC_ERR_NOMEM. Later failures come to @p cb:
+ *   ::LC_ERR_AUTH_FAILED (401), ::LC_ERR_MEDIA_TOO_LARGE (413),
+ *   ::LC_ERR_UNAVAILABLE (5xx), ::LC_ERR_MALFORMED (an answer without an
+ *   id), ::LC_ERR_IO (no connection, timeout).
+ */
+LC_API int lc_client_event_upload(lc_client_event *ev, const char *path,
+				  const char *mime_type,
+				  const char *file_name, const char *caption,
+				  lc_client_event_upload_cb cb,
+				  void *user_data);
+
+/**
+ * @brief Download a file a message pointed to, check and decrypt it into
+ *        @p path.
+ *
+ * The ciphertext is decrypted as it arrives into `PATH.part`; every chunk
+ * is authenticated on the way and the whole file's digest at the end.
+ * Only then is `PATH.part` renamed to @p path; on any failure it is
+ * removed.
+ *
+ * @param[in] ev    the driver, configured with an HTTP address.
+ * @param[in] media the pointer (from ::lc_client_message.media or
+ *                  lc_client_media_decode()); copied.
+ * @param[in] path  where to write the file (copied); replaced if present.
+ * @param[in] cb    called once, on the loop's thread, unless the driver
+ *                  is freed first.
+ * @return 0 when the download started, or ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_INVALID_STATE (no HTTP address), ::LC_ERR_NOT_LOGGED_IN,
+ *   ::LC_ERR_IO (`PATH.part` cannot be created), ::LC_ERR_NOMEM. Later
+ *   failures come to @p cb: ::LC_ERR_NOT_FOUND (404: never stored or
+ *   expired), ::LC_ERR_AUTH_FAILED, ::LC_ERR_UNAVAILABLE, ::LC_ERR_IO,
+ *   and the checks of lc_media_stream_update() and
+ *   lc_media_stream_final(): ::LC_ERR_MEDIA_DIGEST, ::LC_ERR_MEDIA_KEY,
+ *   ::LC_ERR_MEDIA_CHUNK, ::LC_ERR_MEDIA_TRUNCATED, ::LC_ERR_MALFORMED,
+ *   ::LC_ERR_UNSUPPORTED.
+ */
+LC_API int lc_client_event_download(lc_client_event *ev,
+				    const lc_client_media *media,
+				    const char *path,
+				    lc_client_event_download_cb cb,
+				    void *user_data);
+
+/** @brief Stop and free the driver (not the session). NULL is a no-op.
+ *         Uploads and downloads in flight are cancelled without calling
+ *         their callbacks (a partial download is removed). */
 LC_API void lc_client_event_free(lc_client_event *ev);
 
 #ifdef __cplusplus

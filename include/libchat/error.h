@@ -87,6 +87,9 @@ enum lc_error {
 	LC_ERR_IDENTITY_CHANGED = -1603, /**< held: a contact's key changed */
 	LC_ERR_MEDIA_DIGEST = -1604,     /**< downloaded media does not match its digest */
 	LC_ERR_CLOSED = -1605,           /**< the session or connection is closed */
+	LC_ERR_MEDIA_KEY = -1606,        /**< the key does not open this media */
+	LC_ERR_MEDIA_CHUNK = -1607,      /**< a media chunk is damaged, reordered or foreign */
+	LC_ERR_MEDIA_TRUNCATED = -1608,  /**< media ends before its final chunk */
 
 	/* server answers: -1700 .. -1799 */
 	LC_ERR_AUTH_REQUIRED = -1701,    /**< the request needs an authenticated connection */

@@ -9,6 +9,7 @@
 #include <libchat/receipts.h>
 
 #include "envelope.h"
+#include "content.pb-c.h"
 
 #define LC_CL_UID_MAX 64
 #define LC_CL_MAX_DEVICES 16
@@ -122,14 +123,41 @@ int lc_cl_held(lc_client *c, const char *uid);
 void lc_cl_on_login(lc_client *c, const Libchat__Ack *ack, int kind,
 		    uint64_t now);
 
-/* content.c: the end-to-end plaintext */
-#define LC_CL_CONTENT_TEXT 1
-#define LC_CL_CONTENT_MEDIA 2
-int lc_cl_content_text(const char *chat, const char *text, size_t len,
-		       uint8_t *out, size_t cap, size_t *out_len);
-int lc_cl_content_parse(const uint8_t *buf, size_t len, int *kind,
-			const char **chat, size_t *chat_len,
-			const char **text, size_t *text_len);
+/* content.c: the end-to-end plaintext, a protobuf Content */
+#define LC_CL_CONTENT_TEXT LC_CLIENT_KIND_TEXT
+#define LC_CL_CONTENT_MEDIA LC_CLIENT_KIND_MEDIA
+#define LC_CL_CONTENT_SENDER_KEY 100 /* never stored or reported */
+#define LC_CL_SKD_MAX 256
+/* The largest Content this version writes or reads (a text's tags, hint
+ * and text), well below lc_pad's 65535. */
+#define LC_CL_CONTENT_MAX (LC_CLIENT_TEXT_MAX + 256)
+
+typedef struct lc_cl_content {
+	int kind;                      /* LC_CL_CONTENT_* */
+	const char *hint;              /* "" or a user id; NULL reads as "" */
+	const char *text;              /* TEXT: NUL-terminated UTF-8 */
+	size_t text_len;
+	const lc_client_media *media;  /* MEDIA */
+	const uint8_t *skd;            /* SENDER_KEY */
+	size_t skd_len;
+} lc_cl_content;
+
+int lc_cl_content_encode(const lc_cl_content *ct, uint8_t *out, size_t cap,
+			 size_t *out_len);
+/* 0, LC_ERR_MALFORMED, LC_ERR_NOMEM, or LC_ERR_UNSUPPORTED (a kind this
+ * version does not know: *owner is set, free it). On 0 the pointers of
+ * ct point into *owner (free with lc_cl_content_free) and a media pointer
+ * is copied into *media (wipe it). */
+int lc_cl_content_parse(const uint8_t *buf, size_t len,
+			const lc_allocator *mem, lc_cl_content *ct,
+			lc_client_media *media, Libchat__Content **owner);
+void lc_cl_content_free(Libchat__Content *owner, const lc_allocator *mem);
+int lc_cl_media_valid(const lc_client_media *m);
+/* The stored, searchable text of a file: its name, a newline, its
+ * caption (either may be absent). */
+int lc_cl_media_text(const lc_client_media *m, char *out, size_t cap,
+		     size_t *len);
+#define LC_CL_MEDIA_TEXT_SIZE (LC_CLIENT_FILE_NAME_SIZE + LC_CLIENT_CAPTION_SIZE)
 
 /* outbox.c: the devices a message goes to, with their sessions */
 #define LC_CL_MAX_TARGETS 256
@@ -154,8 +182,12 @@ int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 		    lc_targets *t, const uint8_t *pt, size_t plen,
 		    const uint8_t *gid, const uint8_t *gbody, size_t glen,
 		    uint64_t now);
-uint8_t *lc_cl_padded_content(const lc_store_message *m, const char *hint,
-			      size_t *plen, int *rc);
+uint8_t *lc_cl_padded_content(lc_client *c, const lc_store_message *m,
+			      const char *hint, size_t *plen, int *rc);
+int lc_cl_queue(lc_client *c, const char *chat, uint32_t kind,
+		const char *text, size_t tlen, const uint8_t *data,
+		size_t dlen, uint8_t *id, uint64_t now);
+int lc_cl_text_ok(const char *text, size_t len);
 void lc_cl_fail(lc_client *c, const uint8_t *mid, int code, uint64_t now);
 
 void lc_cl_outbox_pump(lc_client *c, uint64_t now);

@@ -173,33 +173,14 @@ int lc_client_send_group_text(lc_client *c, const uint8_t *group_id,
 			      uint64_t now)
 {
 	char chat[35];
-	lc_store_message m;
-	int rc;
 
-	if (c == NULL || group_id == NULL || text == NULL || len == 0 ||
-	    len > LC_CLIENT_TEXT_MAX ||
-	    !lc_utf8_valid((const uint8_t *)text, len))
+	if (c == NULL || group_id == NULL || !lc_cl_text_ok(text, len))
 		return LC_ERR_INVALID_ARG;
 	if (!c->has_account)
 		return LC_ERR_NOT_LOGGED_IN;
 	lc_cl_group_chat_id(group_id, chat);
-	memset(&m, 0, sizeof m);
-	lc_cl_random(c, m.id, sizeof m.id);
-	m.chat_id = chat;
-	m.sender_id = c->uid;
-	m.sender_device = c->dev;
-	m.time_ms = now;
-	m.flags = LC_STORE_MSG_OUTGOING;
-	m.state = LC_RECEIPT_PENDING;
-	m.kind = LC_CL_CONTENT_TEXT;
-	m.text = text;
-	m.text_len = len;
-	if ((rc = lc_store_message_put(c->store, &m, LC_STORE_PUT_OUTBOX)))
-		return rc;
-	if (id)
-		memcpy(id, m.id, LC_CLIENT_ID_LEN);
-	lc_cl_outbox_pump(c, now);
-	return 0;
+	return lc_cl_queue(c, chat, LC_CL_CONTENT_TEXT, text, len, NULL, 0, id,
+			   now);
 }
 
 /* ------------------------------------------------ who has the own key */
@@ -394,6 +375,32 @@ static int pick_missing(lc_client *c, lc_targets *t, lc_targets *d,
 	return rc;
 }
 
+/* The own key's distribution message as a padded Content, in sodium
+ * memory (free it). */
+static uint8_t *skd_content(const uint8_t *dm, size_t dlen, size_t *plen,
+			    int *rc)
+{
+	lc_cl_content ct;
+	size_t n = 0, cap = lc_padded_size(LC_CL_SKD_MAX + 16);
+	uint8_t *p = sodium_malloc(cap);
+
+	*rc = LC_ERR_NOMEM;
+	if (p == NULL)
+		return NULL;
+	memset(&ct, 0, sizeof ct);
+	ct.kind = LC_CL_CONTENT_SENDER_KEY;
+	ct.skd = dm;
+	ct.skd_len = dlen;
+	*rc = lc_cl_content_encode(&ct, p, LC_CL_SKD_MAX + 16, &n);
+	if (*rc == 0)
+		*rc = lc_pad(p, n, p, cap, plen);
+	if (*rc) {
+		sodium_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static int group_emit(lc_client *c, const lc_store_message *m,
 		      const uint8_t *gid, lc_targets *t, uint64_t now)
 {
@@ -411,12 +418,10 @@ static int group_emit(lc_client *c, const lc_store_message *m,
 		rc = pick_missing(c, t, d, &ds, m->id);
 	if (rc == 0)
 		rc = lc_sender_key_distribution(sk, dm, sizeof dm, &dlen);
-	if (rc == 0 && (dpt = sodium_malloc(lc_padded_size(dlen))) == NULL)
-		rc = LC_ERR_NOMEM;
 	if (rc == 0)
-		rc = lc_pad(dm, dlen, dpt, lc_padded_size(dlen), &dplen);
+		dpt = skd_content(dm, dlen, &dplen, &rc);
 	sodium_memzero(dm, sizeof dm);
-	pt = rc ? NULL : lc_cl_padded_content(m, "", &plen, &rc);
+	pt = rc ? NULL : lc_cl_padded_content(c, m, "", &plen, &rc);
 	body = rc ? NULL : c->mem.malloc(plen + LC_SENDER_KEY_OVERHEAD,
 					 c->mem.user_data);
 	if (rc == 0 && body == NULL)

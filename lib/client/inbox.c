@@ -167,59 +167,115 @@ static int transient(int rc)
 	       rc == LC_ERR_STORE_FULL || rc == LC_ERR_STORE_BUSY;
 }
 
-/* Store the decrypted, unpadded content; 0 stored, or LC_ERR_EXISTS. */
-static int commit(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
-		  size_t len, lc_client_message *out)
-{
-	lc_store_message m;
-	const char *hint, *text;
-	char *chat = (char *)pt + len + 1; /* after the content */
-	size_t hl, tl;
-	int kind, rc;
+typedef struct rx {
+	lc_ratchet *s;       /* pairwise session to save */
+	lc_sender_key *sk;   /* sender key to save */
+	int pk_used;         /* a one-time prekey was spent */
+	int delivered;       /* a message to report */
+	Libchat__Content *content;  /* the parsed plaintext */
+	lc_client_media *media;     /* sodium memory: holds a file key */
+	char *text;                 /* a file's stored text */
+	uint8_t *data;              /* a file's stored Content */
+	char chat[LC_CL_UID_MAX + 36];
+	lc_client_message msg;
+} rx;
 
-	if ((rc = lc_cl_content_parse(pt, len, &kind, &hint, &hl, &text, &tl)))
-		return rc;
+/* A file's stored text (name and caption, for history and search) and
+ * its Content without the hint (the pointer, key included). */
+static int media_record(lc_client *c, rx *x, lc_store_message *m)
+{
+	lc_cl_content ct;
+	size_t n = 0;
+	int rc;
+
+	x->text = c->mem.malloc(LC_CL_MEDIA_TEXT_SIZE, c->mem.user_data);
+	x->data = sodium_malloc(LC_CL_CONTENT_MAX);
+	if (x->text == NULL || x->data == NULL)
+		return LC_ERR_NOMEM;
+	rc = lc_cl_media_text(x->media, x->text, LC_CL_MEDIA_TEXT_SIZE, &n);
+	memset(&ct, 0, sizeof ct);
+	ct.kind = LC_CL_CONTENT_MEDIA;
+	ct.media = x->media;
+	m->text = x->text;
+	m->text_len = n;
+	if (rc == 0)
+		rc = lc_cl_content_encode(&ct, x->data, LC_CL_CONTENT_MAX,
+					  &m->data_len);
+	m->data = x->data;
+	return rc;
+}
+
+/* Store a parsed content; 0 stored, or LC_ERR_EXISTS. */
+static int commit(lc_client *c, const Libchat__Deliver *d,
+		  const lc_cl_content *ct, rx *x)
+{
+	lc_client_message *out = &x->msg;
+	lc_store_message m;
+	size_t hl = strlen(ct->hint);
+	int rc;
+
 	memset(&m, 0, sizeof m);
 	memcpy(m.id, d->message_id.data, LC_CLIENT_ID_LEN);
 	out->outgoing = strcmp(d->from->user_id, c->uid) == 0;
 	if (d->group_id.len) {
-		lc_cl_group_chat_id(d->group_id.data, chat);
+		lc_cl_group_chat_id(d->group_id.data, x->chat);
 	} else if (out->outgoing) {
-		if (hl == 0)
+		if (hl == 0 || !lc_cl_valid_uid(ct->hint))
 			return LC_ERR_MALFORMED;
-		memmove(chat, hint, hl);
-		chat[hl] = 0;
+		memcpy(x->chat, ct->hint, hl + 1);
 	} else {
-		chat = d->from->user_id;
+		strcpy(x->chat, d->from->user_id);
 	}
-	pt[len] = 0; /* the text ends the content: terminate it */
-	m.chat_id = chat;
+	m.chat_id = x->chat;
 	m.sender_id = d->from->user_id;
 	m.sender_device = d->from->device_id;
 	m.time_ms = d->server_time_ms;
 	m.flags = out->outgoing ? LC_STORE_MSG_OUTGOING : 0;
 	m.state = out->outgoing ? LC_RECEIPT_SENT : 0;
-	m.kind = (uint32_t)kind;
-	m.text = text;
-	m.text_len = tl;
+	m.kind = (uint32_t)ct->kind;
+	m.text = ct->text;
+	m.text_len = ct->text_len;
+	if (ct->kind == LC_CL_CONTENT_MEDIA &&
+	    (rc = media_record(c, x, &m)))
+		return rc;
 	rc = lc_store_message_put(c->store, &m, 0);
 	out->id = d->message_id.data;
 	out->chat_id = m.chat_id;
 	out->sender_id = m.sender_id;
 	out->sender_device = m.sender_device;
 	out->time_ms = m.time_ms;
-	out->text = text;
-	out->text_len = tl;
+	out->text = m.text ? m.text : "";
+	out->text_len = m.text_len;
+	out->kind = ct->kind;
+	out->media = ct->kind == LC_CL_CONTENT_MEDIA ? x->media : NULL;
 	return rc;
 }
 
-typedef struct rx {
-	lc_ratchet *s;       /* pairwise session to save */
-	lc_sender_key *sk;   /* sender key to save */
-	int pk_used;         /* a one-time prekey was spent */
-	int delivered;       /* a message to report */
-	lc_client_message msg;
-} rx;
+/* Parse the plaintext and act on it: a sender key is kept, a message
+ * stored. LC_ERR_UNSUPPORTED: a kind of a later version (dropped). */
+static int take(lc_client *c, const Libchat__Deliver *d, const uint8_t *pt,
+		size_t n, rx *x)
+{
+	const uint8_t *gid = d->group_id.len ? d->group_id.data : NULL;
+	lc_cl_content ct;
+	int rc;
+
+	if ((x->media = sodium_malloc(sizeof *x->media)) == NULL)
+		return LC_ERR_NOMEM;
+	rc = lc_cl_content_parse(pt, n, &c->mem, &ct, x->media, &x->content);
+	if (rc)
+		return rc;
+	if (ct.kind == LC_CL_CONTENT_SENDER_KEY)
+		/* only pairwise, with the group's id */
+		return gid && x->s ? lc_cl_group_take_key(c, gid,
+							  d->from->user_id,
+							  d->from->device_id,
+							  ct.skd, ct.skd_len) :
+				     LC_ERR_MALFORMED;
+	rc = commit(c, d, &ct, x);
+	x->delivered = rc == 0;
+	return rc == LC_ERR_EXISTS ? 0 : rc;
+}
 
 /* Decrypt, commit and save the keys; 0 when done (ack it). */
 static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
@@ -229,7 +285,7 @@ static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 	uint32_t dev = d->from->device_id;
 	const uint8_t *gid = d->group_id.len ? d->group_id.data : NULL;
 	size_t n = 0;
-	int rc;
+	int rc, unknown = 0;
 
 	if (gid && d->type == LIBCHAT__CIPHER_TYPE__CIPHER_SENDER_KEY)
 		rc = lc_cl_group_decrypt(c, gid, uid, dev, d->body.data,
@@ -238,13 +294,11 @@ static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 		rc = decrypt(c, d, &x->s, &x->pk_used, pt, d->body.len, &n);
 	if (rc == 0)
 		rc = lc_unpad(pt, n, &n);
-	if (rc == 0 && gid && x->s && n && pt[0] == 0x14)
-		rc = lc_cl_group_take_key(c, gid, uid, dev, pt, n);
-	else if (rc == 0) {
-		rc = commit(c, d, pt, n, &x->msg);
-		x->delivered = rc == 0;
-		if (rc == LC_ERR_EXISTS)
-			rc = 0;
+	if (rc == 0)
+		rc = take(c, d, pt, n, x);
+	if (rc == LC_ERR_UNSUPPORTED) {
+		unknown = 1; /* the keys moved on all the same: keep them */
+		rc = 0;
 	}
 	if (rc == 0 && x->s &&
 	    (rc = lc_cl_session_save(c, uid, dev, x->s)) == 0 && x->pk_used)
@@ -254,7 +308,19 @@ static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 	if (rc == 0 && x->s)
 		rc = lc_cl_identity_seen(c, uid, dev,
 					 lc_ratchet_remote_identity(x->s), now);
-	return rc;
+	return rc == 0 && unknown ? LC_ERR_UNSUPPORTED : rc;
+}
+
+static void rx_free(lc_client *c, rx *x)
+{
+	lc_ratchet_free(x->s);
+	lc_sender_key_free(x->sk);
+	lc_cl_content_free(x->content, &c->mem);
+	if (x->media)
+		sodium_free(x->media);
+	if (x->data)
+		sodium_free(x->data);
+	c->mem.free(x->text, c->mem.user_data);
 }
 
 void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now)
@@ -278,14 +344,13 @@ void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now)
 		lc_cl_ack_push(c, e->request_id, now);
 		return;
 	}
-	if ((pt = sodium_malloc(d->body.len + LC_CL_UID_MAX + 40)) == NULL)
+	if ((pt = sodium_malloc(d->body.len + 1)) == NULL)
 		return;
 	memset(&x, 0, sizeof x);
 	rc = receive(c, d, pt, &x, now);
 	if (rc == 0 && x.delivered && c->cb.message)
 		c->cb.message(&x.msg, c->ud);
-	lc_ratchet_free(x.s);
-	lc_sender_key_free(x.sk);
+	rx_free(c, &x);
 	sodium_free(pt);
 	if (rc && transient(rc)) {
 		lc_cl_error(c, rc, d->message_id.data);

@@ -9,43 +9,59 @@
 
 #define MAX_IN_FLIGHT 32
 #define LC_CL_MAX_STALE 3
-#define PT_MAX (3 + LC_CL_UID_MAX + LC_CLIENT_TEXT_MAX)
 
 static const lc_rng *rngp(const lc_client *c)
 {
 	return c->has_rng ? &c->rng : NULL;
 }
 
-int lc_client_send_text(lc_client *c, const char *user_id, const char *text,
-			size_t len, uint8_t *id, uint64_t now)
+/* Store a message and queue it in the outbox, then send what can go. */
+int lc_cl_queue(lc_client *c, const char *chat, uint32_t kind,
+		const char *text, size_t tlen, const uint8_t *data,
+		size_t dlen, uint8_t *id, uint64_t now)
 {
 	lc_store_message m;
 	int rc;
 
-	if (c == NULL || !lc_cl_valid_uid(user_id) || text == NULL ||
-	    len == 0 || len > LC_CLIENT_TEXT_MAX ||
-	    !lc_utf8_valid((const uint8_t *)text, len) ||
-	    strncmp(user_id, "g:", 2) == 0)
-		return LC_ERR_INVALID_ARG;
-	if (!c->has_account)
-		return LC_ERR_NOT_LOGGED_IN;
 	memset(&m, 0, sizeof m);
 	lc_cl_random(c, m.id, sizeof m.id);
-	m.chat_id = user_id;
+	m.chat_id = chat;
 	m.sender_id = c->uid;
 	m.sender_device = c->dev;
 	m.time_ms = now;
 	m.flags = LC_STORE_MSG_OUTGOING;
 	m.state = LC_RECEIPT_PENDING;
-	m.kind = LC_CL_CONTENT_TEXT;
+	m.kind = kind;
 	m.text = text;
-	m.text_len = len;
+	m.text_len = tlen;
+	m.data = data;
+	m.data_len = dlen;
 	if ((rc = lc_store_message_put(c->store, &m, LC_STORE_PUT_OUTBOX)))
 		return rc;
 	if (id)
 		memcpy(id, m.id, LC_CLIENT_ID_LEN);
 	lc_cl_outbox_pump(c, now);
 	return 0;
+}
+
+/* A text a Content can carry: UTF-8, no NUL. */
+int lc_cl_text_ok(const char *text, size_t len)
+{
+	return text != NULL && len > 0 && len <= LC_CLIENT_TEXT_MAX &&
+	       memchr(text, 0, len) == NULL &&
+	       lc_utf8_valid((const uint8_t *)text, len);
+}
+
+int lc_client_send_text(lc_client *c, const char *user_id, const char *text,
+			size_t len, uint8_t *id, uint64_t now)
+{
+	if (c == NULL || !lc_cl_valid_uid(user_id) || !lc_cl_text_ok(text, len) ||
+	    strncmp(user_id, "g:", 2) == 0)
+		return LC_ERR_INVALID_ARG;
+	if (!c->has_account)
+		return LC_ERR_NOT_LOGGED_IN;
+	return lc_cl_queue(c, user_id, LC_CL_CONTENT_TEXT, text, len, NULL, 0,
+			   id, now);
 }
 
 int lc_cl_fetch(lc_client *c, const char *uid, uint64_t now)
@@ -214,19 +230,60 @@ int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 	return rc;
 }
 
-/* The padded content of a stored message, in sodium memory (free it). */
-uint8_t *lc_cl_padded_content(const lc_store_message *m, const char *hint,
-			      size_t *plen, int *rc)
+/* The Content of a stored message with the chat hint, into pt. */
+static int content_of(lc_client *c, const lc_store_message *m,
+		      const char *hint, uint8_t *pt, size_t cap, size_t *n)
 {
-	uint8_t *pt = sodium_malloc(lc_padded_size(PT_MAX));
-	size_t n = 0;
+	lc_cl_content ct;
+	lc_client_media *media = NULL;
+	Libchat__Content *own = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (m->kind == LC_CL_CONTENT_MEDIA) {
+		if ((media = sodium_malloc(sizeof *media)) == NULL)
+			return LC_ERR_NOMEM;
+		rc = lc_cl_content_parse(m->data, m->data_len, &c->mem, &ct,
+					 media, &own);
+		if (rc != LC_ERR_NOMEM && (rc || ct.kind != LC_CL_CONTENT_MEDIA))
+			rc = LC_ERR_STORE_CORRUPT;
+	} else {
+		memset(&ct, 0, sizeof ct);
+		ct.kind = LC_CL_CONTENT_TEXT;
+		ct.text_len = m->text_len;
+		/* a C string for protobuf-c */
+		text = c->mem.malloc(m->text_len + 1, c->mem.user_data);
+		rc = text ? 0 : LC_ERR_NOMEM;
+		if (text) {
+			memcpy(text, m->text, m->text_len);
+			text[m->text_len] = 0;
+		}
+		ct.text = text;
+	}
+	ct.hint = hint;
+	if (rc == 0)
+		rc = lc_cl_content_encode(&ct, pt, cap, n);
+	if (text)
+		c->mem.free(text, c->mem.user_data);
+	lc_cl_content_free(own, &c->mem);
+	if (media)
+		sodium_free(media);
+	return rc;
+}
+
+/* The padded content of a stored message, in sodium memory (free it). */
+uint8_t *lc_cl_padded_content(lc_client *c, const lc_store_message *m,
+			      const char *hint, size_t *plen, int *rc)
+{
+	size_t cap = lc_padded_size(LC_CL_CONTENT_MAX), n = 0;
+	uint8_t *pt = sodium_malloc(cap);
 
 	*rc = LC_ERR_NOMEM;
 	if (pt == NULL)
 		return NULL;
-	*rc = lc_cl_content_text(hint, m->text, m->text_len, pt, PT_MAX, &n);
+	*rc = content_of(c, m, hint, pt, LC_CL_CONTENT_MAX, &n);
 	if (*rc == 0)
-		*rc = lc_pad(pt, n, pt, lc_padded_size(PT_MAX), plen);
+		*rc = lc_pad(pt, n, pt, cap, plen);
 	if (*rc) {
 		sodium_free(pt);
 		return NULL;
@@ -256,7 +313,7 @@ static int send_one(lc_client *c, const lc_store_message *m, uint64_t now)
 	if (rc == 0)
 		rc = lc_cl_receipts_init(c, m->id, t);
 	if (rc == 0)
-		pt = lc_cl_padded_content(m, m->chat_id, &plen, &rc);
+		pt = lc_cl_padded_content(c, m, m->chat_id, &plen, &rc);
 	if (rc == 0)
 		rc = lc_cl_emit_send(c, m->id, m->chat_id, t, pt, plen, NULL,
 				     NULL, 0, now);
@@ -331,7 +388,8 @@ void lc_cl_outbox_pump(lc_client *c, uint64_t now)
 		     lc_cl_group_send_one(c, m, now) : send_one(c, m, now);
 		if (rc == LC_ERR_BAD_SIGNATURE || rc == LC_ERR_BAD_KEY ||
 		    rc == LC_ERR_MALFORMED || rc == LC_ERR_SESSION_VERSION ||
-		    rc == LC_ERR_NOT_MEMBER || rc == LC_ERR_INVALID_ARG) {
+		    rc == LC_ERR_NOT_MEMBER || rc == LC_ERR_INVALID_ARG ||
+		    rc == LC_ERR_STORE_CORRUPT) {
 			lc_cl_fail(c, m->id, rc, now);
 			continue;
 		}

@@ -61,6 +61,9 @@ static const struct err_entry errors[] = {
 	{ LC_ERR_IDENTITY_CHANGED, 0, "contact identity changed; message held" },
 	{ LC_ERR_MEDIA_DIGEST, 0, "media digest mismatch" },
 	{ LC_ERR_CLOSED, 1, "closed" },
+	{ LC_ERR_MEDIA_KEY, 0, "wrong media key" },
+	{ LC_ERR_MEDIA_CHUNK, 0, "media chunk damaged or out of order" },
+	{ LC_ERR_MEDIA_TRUNCATED, 0, "media truncated" },
 
 	{ LC_ERR_AUTH_REQUIRED, 0, "authentication required" },
 	{ LC_ERR_AUTH_FAILED, 0, "authentication failed" },

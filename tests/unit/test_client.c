@@ -12,6 +12,7 @@
 #include <libchat/receipts.h>
 #include <libchat/server.h>
 
+#include "client_int.h" /* to send what this version never would */
 #include "testutil.h"
 
 #define MAX_MSGS 64
@@ -28,6 +29,8 @@ typedef struct tc {
 	char text[MAX_MSGS][128];
 	uint8_t mid[MAX_MSGS][16];
 	int outgoing[MAX_MSGS];
+	int kind[MAX_MSGS];
+	lc_client_media media; /* the last file received */
 	int n_msgs;
 	/* last receipt state per message id */
 	uint8_t r_mid[MAX_RCPT][16];
@@ -47,6 +50,7 @@ typedef struct tc {
 	int presence_online;
 	char presence_uid[65];
 	int n_errors;
+	int last_error;
 	char found[65];
 	uint32_t flags; /* lc_client_config.flags */
 	const uint8_t *store_key;  /* lc_client_config.store_key */
@@ -88,6 +92,10 @@ static void cb_message(const lc_client_message *m, void *ud)
 	ck_assert_str_eq(t->text[t->n_msgs], m->text); /* NUL-terminated */
 	memcpy(t->mid[t->n_msgs], m->id, 16);
 	t->outgoing[t->n_msgs] = m->outgoing;
+	t->kind[t->n_msgs] = m->kind;
+	ck_assert((m->kind == LC_CLIENT_KIND_MEDIA) == (m->media != NULL));
+	if (m->media)
+		t->media = *m->media;
 	t->n_msgs++;
 }
 
@@ -182,8 +190,8 @@ static void cb_error(int code, const uint8_t *id, void *ud)
 {
 	tc *t = ud;
 
-	(void)code;
 	(void)id;
+	t->last_error = code;
 	t->n_errors++;
 }
 
@@ -407,6 +415,192 @@ static size_t outbox_count(tc *t)
 }
 
 /* ----------------------------------------------------------------- tests */
+
+static lc_client_media a_file(void)
+{
+	lc_client_media m;
+
+	memset(&m, 0, sizeof m);
+	strcpy(m.id, "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b");
+	randombytes_buf(m.key, sizeof m.key);
+	randombytes_buf(m.digest, sizeof m.digest);
+	m.size = 12345;
+	strcpy(m.mime_type, "image/png");
+	strcpy(m.file_name, "photo.png");
+	strcpy(m.caption, "sunset at the lake");
+	return m;
+}
+
+static size_t hits(tc *t, const char *query)
+{
+	lc_store_hits *h = NULL;
+	size_t n;
+
+	ck_assert_int_eq(lc_store_search(lc_client_store(t->c), query, NULL,
+					 NULL, 0, &h), 0);
+	n = lc_store_hits_count(h);
+	lc_store_hits_free(h);
+	return n;
+}
+
+/* The stored message of a chat at index i: its kind and its pointer. */
+static int stored_media(tc *t, const char *chat, size_t i,
+			lc_client_media *out)
+{
+	lc_store_page *pg = NULL;
+	const lc_store_message *sm;
+	int rc;
+
+	ck_assert_int_eq(lc_store_messages_page(lc_client_store(t->c), chat, 0,
+						LC_STORE_PAGE_MAX, &pg), 0);
+	sm = lc_store_page_get(pg, i);
+	ck_assert_ptr_nonnull(sm);
+	rc = lc_client_media_decode(sm, out);
+	if (rc == 0)
+		ck_assert_uint_eq(sm->kind, LC_CLIENT_KIND_MEDIA);
+	lc_store_page_free(pg);
+	return rc;
+}
+
+START_TEST(client_media_messages)
+{
+	tc *a, *b;
+	lc_client_media m = a_file(), got, bad;
+	const char *members[1];
+	uint8_t id[16], gid[16];
+	char hex[LC_CLIENT_TOKEN_HEX_SIZE];
+
+	setup();
+	a = user("+15550000201");
+	b = user("+15550000202");
+	ck_assert_int_eq(lc_client_send_media(a->c, lc_client_user_id(b->c), &m,
+					      id, T.now), 0);
+	ck_assert_int_eq(outbox_count(a), 1);
+	pump();
+	/* Bob gets the pointer, key and digest as sent */
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(b->kind[0], LC_CLIENT_KIND_MEDIA);
+	ck_assert_mem_eq(&b->media, &m, sizeof m);
+	ck_assert_str_eq(b->text[0], "photo.png\nsunset at the lake");
+	ck_assert_int_eq(rstate(a, id), LC_RECEIPT_DELIVERED);
+	ck_assert_int_eq(outbox_count(a), 0);
+	/* both stores keep it as a file: history and search see it */
+	ck_assert_int_eq(stored_media(b, lc_client_user_id(a->c), 0, &got), 0);
+	ck_assert_mem_eq(&got, &m, sizeof m);
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 0, &got), 0);
+	ck_assert_mem_eq(&got, &m, sizeof m);
+	ck_assert_uint_eq(hits(b, "photo"), 1);
+	ck_assert_uint_eq(hits(b, "lake"), 1);
+	/* a text stays a text (later, so it sorts after the file) */
+	T.now += 1000;
+	send_text(b, a, "nice", NULL);
+	pump();
+	ck_assert_int_eq(a->kind[0], LC_CLIENT_KIND_TEXT);
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 0, &got),
+			 LC_ERR_NOT_FOUND); /* the newest first */
+	ck_assert_int_eq(stored_media(a, lc_client_user_id(b->c), 1, &got), 0);
+
+	/* to a group, under the sender key */
+	members[0] = lc_client_user_id(b->c);
+	ck_assert_int_eq(lc_client_group_create(a->c, "pics", members, 1,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	m.size = 0;
+	memset(m.caption, 0, sizeof m.caption);
+	memset(m.mime_type, 0, sizeof m.mime_type);
+	memset(m.file_name, 0, sizeof m.file_name);
+	strcpy(m.file_name, "empty.bin");
+	ck_assert_int_eq(lc_client_send_group_media(a->c, gid, &m, id, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_int_eq(b->kind[1], LC_CLIENT_KIND_MEDIA);
+	ck_assert_mem_eq(&b->media, &m, sizeof m);
+	ck_assert_str_eq(b->text[1], "empty.bin");
+
+	/* refusals */
+	bad = m;
+	strcpy(bad.file_name, "../x");
+	ck_assert_int_eq(lc_client_send_media(a->c, lc_client_user_id(b->c),
+					      &bad, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	bad = m;
+	strcpy(bad.id, "a b");
+	ck_assert_int_eq(lc_client_send_group_media(a->c, gid, &bad, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_media(a->c, "g:00", &m, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_media(NULL, "x", &m, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_send_text(a->c, lc_client_user_id(b->c),
+					     "a\0b", 3, id, T.now),
+			 LC_ERR_INVALID_ARG);
+	/* the token for the media endpoints */
+	ck_assert_int_eq(lc_client_http_token(a->c, hex, sizeof hex), 0);
+	ck_assert_uint_eq(strlen(hex), 64);
+	ck_assert_int_eq(lc_client_http_token(a->c, hex, 64),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(a->n_errors + b->n_errors, 0);
+	teardown();
+}
+END_TEST
+
+/* Send raw content bytes (padded here) from a to b's devices, as a later
+ * or a broken version of the library would. */
+static void send_raw_content(tc *a, tc *b, const uint8_t *content, size_t n)
+{
+	lc_client *c = a->c;
+	lc_targets *t = lc_cl_targets_new(c);
+	uint8_t mid[16], pt[256];
+	size_t plen = 0;
+
+	ck_assert_ptr_nonnull(t);
+	randombytes_buf(mid, sizeof mid);
+	ck_assert_int_eq(lc_cl_add_user(c, t, lc_client_user_id(b->c), 0,
+					T.now), 0);
+	t->n_peer = t->n;
+	ck_assert_int_eq(lc_pad(content, n, pt, sizeof pt, &plen), 0);
+	ck_assert_int_eq(lc_cl_emit_send(c, mid, lc_client_user_id(b->c), t, pt,
+					 plen, NULL, NULL, 0, T.now), 0);
+	lc_cl_targets_free(t);
+	c->mem.free(t, c->mem.user_data);
+	pump();
+}
+
+START_TEST(client_unknown_content_reported)
+{
+	static const uint8_t future[] = { 0x0a, 0x01, 'x', 0x2a, 0x02, 'h', 'i' };
+	static const uint8_t broken[] = { 0x12, 0x09, 'h', 'i' };
+	tc *a, *b;
+
+	setup();
+	a = user("+15550000211");
+	b = user("+15550000212");
+	send_text(a, b, "first", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	/* a kind of a later version: reported, acknowledged, not stored */
+	send_raw_content(a, b, future, sizeof future);
+	ck_assert_int_eq(b->n_errors, 1);
+	ck_assert_int_eq(b->last_error, LC_ERR_UNSUPPORTED);
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_uint_eq(chat_count(b, lc_client_user_id(a->c)), 1);
+	/* bytes that do not parse: reported as malformed */
+	send_raw_content(a, b, broken, sizeof broken);
+	ck_assert_int_eq(b->n_errors, 2);
+	ck_assert_int_eq(b->last_error, LC_ERR_MALFORMED);
+	/* the sessions kept step: later messages flow both ways */
+	send_text(a, b, "still here", NULL);
+	send_text(b, a, "me too", NULL);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_str_eq(b->text[1], "still here");
+	ck_assert_int_eq(a->n_msgs, 1);
+	ck_assert_int_eq(a->n_errors, 0);
+	teardown();
+}
+END_TEST
 
 START_TEST(client_conversation_with_ticks)
 {
@@ -1225,6 +1419,8 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_server_key_pinned);
 	tcase_add_test(t, client_sealed_store);
 	tcase_add_test(t, client_prekeys_top_up);
+	tcase_add_test(t, client_media_messages);
+	tcase_add_test(t, client_unknown_content_reported);
 	suite_add_tcase(s, t);
 	return s;
 }

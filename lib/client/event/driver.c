@@ -10,20 +10,7 @@
 #include <event2/util.h>
 #include <sodium.h>
 
-#include <libchat/client_event.h>
-
-struct lc_client_event {
-	struct event_base *base;
-	lc_client *c;
-	char *host;
-	uint16_t port;
-	uint64_t min_ms, max_ms, delay_ms;
-	struct bufferevent *bev;
-	struct event *timer;
-	int started;
-	int connected;  /* TCP up */
-	int reconnect_due;
-};
+#include "driver_int.h"
 
 static uint64_t now_ms(lc_client_event *ev)
 {
@@ -167,7 +154,7 @@ int lc_client_event_new(lc_client_event **out, struct event_base *base,
 	lc_client_event *ev;
 
 	if (out == NULL || base == NULL || c == NULL || cfg == NULL ||
-	    cfg->version != LC_CLIENT_EVENT_CONFIG_VERSION ||
+	    (cfg->version != 1 && cfg->version != 2) ||
 	    cfg->host == NULL || cfg->host[0] == 0 || cfg->port == 0)
 		return LC_ERR_INVALID_ARG;
 	*out = NULL;
@@ -183,7 +170,15 @@ int lc_client_event_new(lc_client_event **out, struct event_base *base,
 	ev->delay_ms = ev->min_ms;
 	ev->host = strdup(cfg->host);
 	ev->timer = evtimer_new(base, on_timer, ev);
-	if (ev->min_ms > ev->max_ms || ev->host == NULL || ev->timer == NULL) {
+	if (cfg->version >= 2 && cfg->http_port) { /* media over HTTP */
+		ev->http_port = cfg->http_port;
+		ev->http_host = strdup(cfg->http_host && cfg->http_host[0] ?
+				       cfg->http_host : cfg->host);
+		if (ev->http_host == NULL)
+			ev->oom = 1;
+	}
+	if (ev->min_ms > ev->max_ms || ev->host == NULL || ev->timer == NULL ||
+	    ev->oom) {
 		int rc = ev->min_ms > ev->max_ms ? LC_ERR_INVALID_ARG :
 			 LC_ERR_NOMEM;
 		lc_client_event_free(ev);
@@ -223,8 +218,10 @@ void lc_client_event_free(lc_client_event *ev)
 	if (ev == NULL)
 		return;
 	lc_client_event_stop(ev);
+	lc_cev_media_free_all(ev);
 	if (ev->timer)
 		event_free(ev->timer);
 	free(ev->host);
+	free(ev->http_host);
 	free(ev);
 }

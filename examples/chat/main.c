@@ -1,0 +1,142 @@
+/* chat: the reference client's one-shot commands, for people and scripts.
+ *
+ *   chat --home DIR --server HOST:PORT [--http HOST:PORT] [--json]
+ *        COMMAND [ARGS]
+ *
+ *   register --phone P | --email E --name NAME   password: CHAT_PASSWORD
+ *   login --phone P | --email E                  or a prompt
+ *   logout
+ *   send TO TEXT          TO: +phone, email, user id, group:NAME or
+ *                         group:HEXID (CHAT, MEMBER and GROUP alike)
+ *   sync [--wait SECONDS] receive what is pending, print it
+ *   read CHAT             mark read, send read receipts
+ *   chats                 the chat list (from the store)
+ *   history CHAT [--offset N] [--limit N]
+ *   search QUERY [--chat CHAT]
+ *   contact TO            look a user up and remember the name
+ *   group create NAME MEMBER... | group add|remove GROUP MEMBER...
+ *   group leave GROUP | group info GROUP
+ *   fingerprint TO        the safety number with TO
+ *   status TO             online / last seen
+ *   send-file TO PATH [--caption TEXT] [--mime TYPE]
+ *                         encrypt, upload over HTTP, send the pointer
+ *
+ * --http is the server's HTTP listener for files (default: the --server
+ * host and its port + 1, chatd's default layout). On sync, received files
+ * are downloaded, checked and saved under DIR/media/.
+ *
+ * Every command connects, logs in by token, does its work, waits until the
+ * server has answered and exits 0 (1 on failure). With --json each event
+ * is one JSON object per line.
+ *
+ * Display names (from lookups) and group names (from group events) are
+ * remembered in DIR/names, so that human output shows names, not ids, and
+ * group:NAME resolves. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "chat.h"
+
+struct chat_state A;
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 1, 0 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (A.downloads > 0 && A.extra_waits++ < 60) {
+		evtimer_add(A.deadline, &tv); /* let the files arrive */
+		return;
+	}
+	finish(A.cmd == C_SYNC && A.downloads == 0 && A.file_errors == 0 ? 0 : 1);
+}
+
+/* HOST:PORT into host (a buffer of n) and port. */
+static int split_addr(const char *s, char *host, size_t n, long *port)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	char *end;
+
+	if (colon == NULL || (size_t)(colon - s) >= n)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	*port = strtol(colon + 1, &end, 10);
+	return *end || *port <= 0 || *port > 65535 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *home = NULL, *server = NULL, *http = NULL;
+	lc_client_config cfg = {0};
+	lc_client_callbacks cb = {0};
+	lc_client_event_config ec = {0};
+	char host[256], http_host[256];
+	long port = 0, http_port = 0;
+	struct timeval tv;
+	int i = 1;
+
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+			home = argv[++i];
+		else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc)
+			server = argv[++i];
+		else if (strcmp(argv[i], "--http") == 0 && i + 1 < argc)
+			http = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			A.json = 1;
+		else
+			return usage();
+	}
+	if (!home || split_addr(server, host, sizeof host, &port) ||
+	    parse_command(argc - i, argv + i))
+		return usage();
+	if (http == NULL) { /* chatd's default: the next port */
+		strcpy(http_host, host);
+		http_port = port < 65535 ? port + 1 : 0;
+	} else if (split_addr(http, http_host, sizeof http_host, &http_port)) {
+		return usage();
+	}
+	A.home = home;
+	if (A.cmd == C_REGISTER || A.cmd == C_LOGIN)
+		read_password();
+	cfg.version = LC_CLIENT_CONFIG_VERSION;
+	cfg.store_dir = home;
+	callbacks_fill(&cb);
+	A.rc = 1;
+	A.lookup_idx = -1;
+	names_load(home);
+	A.base = event_base_new();
+	if (A.base == NULL || lc_client_new(&A.c, &cfg, &cb, NULL) != 0) {
+		fprintf(stderr, "cannot open %s\n", home);
+		return 1;
+	}
+	ec.version = LC_CLIENT_EVENT_CONFIG_VERSION;
+	ec.host = host;
+	ec.port = (uint16_t)port;
+	ec.http_host = http_host;
+	ec.http_port = (uint16_t)http_port;
+	if (lc_client_event_new(&A.ev, A.base, A.c, &ec) ||
+	    lc_client_event_start(A.ev))
+		return 1;
+	A.deadline = evtimer_new(A.base, on_deadline, NULL);
+	tv.tv_sec = A.cmd == C_SYNC ? (A.wait_s ? A.wait_s : 2) : 30;
+	tv.tv_usec = 0;
+	evtimer_add(A.deadline, &tv);
+	event_base_dispatch(A.base);
+	event_free(A.deadline);
+	lc_client_event_free(A.ev);
+	lc_client_free(A.c);
+	event_base_free(A.base);
+	for (int k = 0; k < MAX_ARGS; k++)
+		free(A.res[k]);
+	free(A.chat_res);
+	sodium_memzero(A.password, sizeof A.password);
+	return A.rc;
+}
