@@ -1,6 +1,7 @@
 /* chat: the reference client's one-shot commands, for people and scripts.
  *
  *   chat --home DIR --server HOST:PORT [--json] COMMAND [ARGS]
+ *   chat --home DIR --server ws://HOST:PORT/PATH ...   (WebSocket)
  *
  *   register --phone P | --email E --name NAME   password: CHAT_PASSWORD
  *   login --phone P | --email E                  or a prompt
@@ -789,6 +790,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: chat --home DIR --server HOST:PORT [--json] COMMAND\n"
+		"       (--server ws://HOST:PORT/PATH: over WebSocket, e.g.\n"
+		"        ws://127.0.0.1:7422/v1/ws; the path defaults to /v1/ws)\n"
 		"  register --phone P | --email E --name NAME\n"
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"
@@ -846,6 +849,42 @@ static int parse_command(int argc, char **argv)
 	return 0;
 }
 
+/* "HOST:PORT" (TCP) or "ws://HOST:PORT[/PATH]" (WebSocket; the path
+ * defaults to /v1/ws). A host in brackets is an IPv6 address. */
+static int parse_server(const char *s, char *host, size_t cap,
+			uint16_t *port, const char **ws_path)
+{
+	const char *hp = s, *end, *colon;
+	char *stop;
+	long p;
+
+	*ws_path = NULL;
+	if (strncmp(s, "ws://", 5) == 0) {
+		hp = s + 5;
+		end = strchr(hp, '/');
+		*ws_path = end ? end : "/v1/ws";
+	}
+	end = *ws_path && strchr(hp, '/') ? strchr(hp, '/') : hp + strlen(hp);
+	for (colon = end; colon > hp && colon[-1] != ':'; colon--)
+		;
+	if (colon <= hp + 1) /* no ':', or no host before it */
+		return -1;
+	colon--; /* at the last ':' before the path */
+	if ((size_t)(colon - hp) >= cap)
+		return -1;
+	p = strtol(colon + 1, &stop, 10);
+	if (stop != end || colon + 1 == end || p <= 0 || p > 65535)
+		return -1;
+	if (hp[0] == '[' && colon[-1] == ']') { /* [v6]:port */
+		hp++;
+		colon--;
+	}
+	memcpy(host, hp, (size_t)(colon - hp));
+	host[colon - hp] = 0;
+	*port = (uint16_t)p;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *home = NULL, *server = NULL;
@@ -853,7 +892,8 @@ int main(int argc, char **argv)
 	lc_client_callbacks cb = {0};
 	lc_client_event_config ec = {0};
 	char host[256];
-	const char *colon;
+	const char *ws_path = NULL;
+	uint16_t port = 0;
 	struct timeval tv;
 	int i = 1;
 
@@ -867,12 +907,10 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (!home || !server || (colon = strrchr(server, ':')) == NULL ||
-	    (size_t)(colon - server) >= sizeof host ||
+	if (!home || !server || parse_server(server, host, sizeof host, &port,
+					     &ws_path) != 0 ||
 	    parse_command(argc - i, argv + i))
 		return usage();
-	memcpy(host, server, (size_t)(colon - server));
-	host[colon - server] = 0;
 	if (A.cmd == C_REGISTER || A.cmd == C_LOGIN)
 		read_password();
 	cfg.version = LC_CLIENT_CONFIG_VERSION;
@@ -897,7 +935,8 @@ int main(int argc, char **argv)
 	}
 	ec.version = LC_CLIENT_EVENT_CONFIG_VERSION;
 	ec.host = host;
-	ec.port = (uint16_t)atoi(colon + 1);
+	ec.port = port;
+	ec.ws_path = ws_path;
 	if (lc_client_event_new(&A.ev, A.base, A.c, &ec) ||
 	    lc_client_event_start(A.ev))
 		return 1;
