@@ -72,6 +72,8 @@ void chatd_metrics_turn(uint64_t usec, int flush_rc);
 void chatd_metrics_push(const char *what);
 void chatd_metrics_push_depth(size_t n);
 void chatd_metrics_http(int code);
+/* A WebSocket upgrade answered with this HTTP status. */
+void chatd_metrics_ws(int status);
 void chatd_metrics_render(struct evbuffer *out);
 /* The worker's server core, whose counters /metrics adds; NULL: none. */
 void chatd_metrics_server(const lc_server *srv);

@@ -97,10 +97,13 @@ void conn_finish(conn *c)
  * taken before a WebSocket error still reaches the core. */
 static int ws_feed(conn *c, const uint8_t *buf, size_t n)
 {
+	int had = lc_ws_http_status(c->ws) != 0;
 	int rc = lc_ws_recv(c->ws, buf, n), rc2 = 0;
 	const uint8_t *p;
 	size_t k;
 
+	if (!had && lc_ws_http_status(c->ws))
+		chatd_metrics_ws(lc_ws_http_status(c->ws));
 	while (rc2 == 0 && (k = lc_ws_read_stream(c->ws, &p)) > 0)
 		rc2 = lc_server_conn_recv(c->sc, p, k, chatd_now_ms());
 	if (rc < 0 && !lc_ws_is_open(c->ws))
@@ -167,7 +170,10 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 						 chatd_now_ms());
 		if (rc < 0) {
 			c->reason = rc;
-			chatd_log(LC_SERVER_LOG_INFO, "conn_error",
+			/* a WebSocket peer's close frame is a hang-up */
+			chatd_log(rc == LC_ERR_CLOSED ? LC_SERVER_LOG_DEBUG
+						      : LC_SERVER_LOG_INFO,
+				  "conn_error",
 				  "fd=%d code=%d err=\"%s\"", c->fd, rc,
 				  lc_strerror(rc));
 		}

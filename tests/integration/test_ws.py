@@ -293,6 +293,24 @@ def others_unaffected(d):
     print("ok: a WebSocket client kept its session through the attacks")
 
 
+def metrics(d):
+    """The upgrades chatd answered, counted by status on /metrics."""
+    import urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics"
+                                % d.http_port, timeout=10) as r:
+        text = r.read().decode()
+    got = dict(re.findall(r'^chatd_ws_upgrades_total\{status="(\w+)"\} '
+                          r'(\d+)$', text, re.M))
+    got = {k: int(v) for k, v in got.items()}
+    # 3 rounds: 2 garbage/endless heads (400), 1 each 404, 426, 403, and
+    # 5 accepted attackers; the chat commands' upgrades are 101 too
+    expect(got.get("400") == 6 and got.get("404") == 3 and
+           got.get("426") == 3 and got.get("403") == 3 and
+           got.get("101", 0) >= 15, "upgrades by status on /metrics, got %r"
+           % got)
+    print("ok: /metrics counts WebSocket upgrades by status %r" % got)
+
+
 def main():
     d = WsDemo(os.environ["CHAT"], os.environ["CHATD"])
     try:
@@ -303,6 +321,7 @@ def main():
         d.contact("Bob", "Alice")
         conversation(d)
         others_unaffected(d)
+        metrics(d)
         d.chatd.send_signal(signal.SIGTERM)
         expect(d.chatd.wait(15) == 0, "chatd drains and exits 0")
         return 0
