@@ -79,6 +79,16 @@ static size_t wbuf_live(const wbuf *b)
 	return b->len - b->off;
 }
 
+/* An empty buffer grown past this is released, so an idle connection
+ * keeps little memory. */
+#define WS_KEEP_BUFFER 4096
+
+static void wbuf_settle(wbuf *b)
+{
+	if (b->off == b->len && b->cap > WS_KEEP_BUFFER)
+		wbuf_free(b);
+}
+
 static int ws_fail(lc_ws *ws, int err)
 {
 	if (ws->err == 0)
@@ -357,6 +367,8 @@ int lc_ws_recv(lc_ws *ws, const uint8_t *in, size_t len)
 		return ws->err ? ws->err : LC_ERR_CLOSED;
 	ws->in.off += ws->in_taken;
 	ws->in_taken = 0;
+	wbuf_settle(&ws->in);
+	wbuf_settle(&ws->rx);
 	if (ws->state == WS_HEAD) {
 		if ((rc = read_head(ws, in, len, &used)) != 0) {
 			ws->state = WS_DONE;
@@ -434,7 +446,9 @@ int lc_ws_write_stream(lc_ws *ws, const uint8_t *in, size_t len)
 		return LC_ERR_CLOSED;
 	if ((rc = wbuf_add(&ws->out, in, len)) != 0)
 		return rc;
-	return cut_messages(ws);
+	rc = cut_messages(ws);
+	wbuf_settle(&ws->out);
+	return rc;
 }
 
 size_t lc_ws_send(lc_ws *ws, const uint8_t **p)
@@ -443,6 +457,7 @@ size_t lc_ws_send(lc_ws *ws, const uint8_t **p)
 
 	ws->tx.off += ws->tx_taken;
 	ws->tx_taken = 0;
+	wbuf_settle(&ws->tx);
 	if (ws->state == WS_OPEN && wslay_event_want_write(ws->ctx) &&
 	    wslay_event_send(ws->ctx) != 0)
 		ws_fail(ws, ws->err ? ws->err : LC_ERR_MALFORMED);
