@@ -176,11 +176,14 @@ static int ws_open(lc_client_event *ev)
 {
 	uint8_t key[LC_WS_KEY_LEN];
 	char host[300];
-	int rc;
+	int rc, n;
 
 	randombytes_buf(key, sizeof key);
-	snprintf(host, sizeof host, strchr(ev->host, ':') ? "[%s]:%u" : "%s:%u",
-		 ev->host, (unsigned)ev->port);
+	n = snprintf(host, sizeof host, strchr(ev->host, ':') ? "[%s]:%u"
+							      : "%s:%u",
+		     ev->host, (unsigned)ev->port);
+	if (n < 0 || (size_t)n >= sizeof host)
+		return LC_ERR_INVALID_ARG; /* a name longer than DNS allows */
 	rc = lc_ws_client_new(&ev->ws, host, ev->ws_path, key, 0);
 	return rc ? rc : ws_flush(ev);
 }
