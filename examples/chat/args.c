@@ -10,6 +10,8 @@ int usage(void)
 	fprintf(stderr,
 		"usage: chat --home DIR --server HOST:PORT [--http HOST:PORT] "
 		"[--json] COMMAND\n"
+		"       (--server ws://HOST:PORT/PATH: over WebSocket, e.g.\n"
+		"        ws://127.0.0.1:7422/v1/ws; the path defaults to /v1/ws)\n"
 		"  register --phone P | --email E --name NAME\n"
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"

@@ -2,6 +2,7 @@
  *
  *   chat --home DIR --server HOST:PORT [--http HOST:PORT] [--json]
  *        COMMAND [ARGS]
+ *   chat --home DIR --server ws://HOST:PORT/PATH ...   (WebSocket)
  *
  *   register --phone P | --email E --name NAME   password: CHAT_PASSWORD
  *   login --phone P | --email E                  or a prompt
@@ -22,7 +23,8 @@
  *                         encrypt, upload over HTTP, send the pointer
  *
  * --http is the server's HTTP listener for files (default: the --server
- * host and its port + 1, chatd's default layout). On sync, received files
+ * host and, as in chatd's default layout, its port + 1 over TCP or its
+ * port - 1 over WebSocket). On sync, received files
  * are downloaded, checked and saved under DIR/media/.
  *
  * Every command connects, logs in by token, does its work, waits until the
@@ -57,18 +59,43 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	finish(A.cmd == C_SYNC && A.downloads == 0 && A.file_errors == 0 ? 0 : 1);
 }
 
-/* HOST:PORT into host (a buffer of n) and port. */
-static int split_addr(const char *s, char *host, size_t n, long *port)
+/* "HOST:PORT" (TCP) or "ws://HOST:PORT[/PATH]" (WebSocket; the path
+ * defaults to /v1/ws) into host (a buffer of cap), port and *ws_path (NULL
+ * for TCP). A host in brackets is an IPv6 address. */
+static int parse_server(const char *s, char *host, size_t cap, long *port,
+			const char **ws_path)
 {
-	const char *colon = s ? strrchr(s, ':') : NULL;
-	char *end;
+	const char *hp = s, *end, *colon;
+	char *stop;
+	long p;
 
-	if (colon == NULL || (size_t)(colon - s) >= n)
+	*ws_path = NULL;
+	if (s == NULL)
 		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = 0;
-	*port = strtol(colon + 1, &end, 10);
-	return *end || *port <= 0 || *port > 65535 ? -1 : 0;
+	if (strncmp(s, "ws://", 5) == 0) {
+		hp = s + 5;
+		end = strchr(hp, '/');
+		*ws_path = end ? end : "/v1/ws";
+	}
+	end = *ws_path && strchr(hp, '/') ? strchr(hp, '/') : hp + strlen(hp);
+	for (colon = end; colon > hp && colon[-1] != ':'; colon--)
+		;
+	if (colon <= hp + 1) /* no ':', or no host before it */
+		return -1;
+	colon--; /* at the last ':' before the path */
+	if ((size_t)(colon - hp) >= cap)
+		return -1;
+	p = strtol(colon + 1, &stop, 10);
+	if (stop != end || colon + 1 == end || p <= 0 || p > 65535)
+		return -1;
+	if (hp[0] == '[' && colon[-1] == ']') { /* [v6]:port */
+		hp++;
+		colon--;
+	}
+	memcpy(host, hp, (size_t)(colon - hp));
+	host[colon - hp] = 0;
+	*port = p;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -78,6 +105,7 @@ int main(int argc, char **argv)
 	lc_client_callbacks cb = {0};
 	lc_client_event_config ec = {0};
 	char host[256], http_host[256];
+	const char *ws_path = NULL, *http_ws = NULL;
 	long port = 0, http_port = 0;
 	struct timeval tv;
 	int i = 1;
@@ -94,13 +122,16 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (!home || split_addr(server, host, sizeof host, &port) ||
+	if (!home ||
+	    parse_server(server, host, sizeof host, &port, &ws_path) ||
 	    parse_command(argc - i, argv + i))
 		return usage();
-	if (http == NULL) { /* chatd's default: the next port */
+	if (http == NULL) { /* chatd's default layout: 7420 tcp, 7421 http,
+			       7422 ws */
 		strcpy(http_host, host);
-		http_port = port < 65535 ? port + 1 : 0;
-	} else if (split_addr(http, http_host, sizeof http_host, &http_port)) {
+		http_port = ws_path ? port - 1 : port < 65535 ? port + 1 : 0;
+	} else if (parse_server(http, http_host, sizeof http_host, &http_port,
+				&http_ws) || http_ws) {
 		return usage();
 	}
 	A.home = home;
@@ -122,6 +153,7 @@ int main(int argc, char **argv)
 	ec.port = (uint16_t)port;
 	ec.http_host = http_host;
 	ec.http_port = (uint16_t)http_port;
+	ec.ws_path = ws_path;
 	if (lc_client_event_new(&A.ev, A.base, A.c, &ec) ||
 	    lc_client_event_start(A.ev))
 		return 1;

@@ -1,8 +1,8 @@
 /* chatd: the reference server around the libchat-server core.
  *
  * One worker = one libevent loop + one lc_server over the data directory:
- * a TCP listener for Noise + frames, an HTTP listener for health and
- * metrics, timers from the core, a push provider. Several workers are
+ * a TCP listener for Noise + frames, optionally a WebSocket listener for
+ * the same, an HTTP listener for health and metrics, timers from the core, a push provider. Several workers are
  * separate processes sharing the ports through SO_REUSEPORT. */
 #ifndef CHATD_H
 #define CHATD_H
@@ -22,6 +22,9 @@
 typedef struct chatd_config {
 	char listen[CHATD_ADDR_MAX];   /* frames: HOST:PORT */
 	char http[CHATD_ADDR_MAX];     /* health, metrics: HOST:PORT */
+	char ws[CHATD_ADDR_MAX];       /* WebSocket frames: HOST:PORT; "": off */
+	char ws_path[CHATD_ADDR_MAX];  /* the WebSocket's request path */
+	char ws_origins[CHATD_PATH_MAX]; /* allowed Origins; "": any */
 	char data[CHATD_PATH_MAX];     /* LMDB directory and server key */
 	unsigned workers;
 	char push[16];                 /* "log" or "webhook" */
@@ -69,6 +72,8 @@ void chatd_metrics_turn(uint64_t usec, int flush_rc);
 void chatd_metrics_push(const char *what);
 void chatd_metrics_push_depth(size_t n);
 void chatd_metrics_http(int code);
+/* A WebSocket upgrade answered with this HTTP status. */
+void chatd_metrics_ws(int status);
 void chatd_metrics_render(struct evbuffer *out);
 /* The worker's server core, whose counters /metrics adds; NULL: none. */
 void chatd_metrics_server(const lc_server *srv);
@@ -104,7 +109,7 @@ int chatd_http_start(struct event_base *base, const chatd_config *cfg,
 
 /* worker.c: one event loop; returns the exit status. */
 int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,
-		     unsigned index, int frame_fd, int http_fd);
+		     unsigned index, int frame_fd, int http_fd, int ws_fd);
 
 /* addr.c: "HOST:PORT" into a sockaddr; a listening socket. */
 int chatd_listen_socket(const char *hostport, int reuseport);

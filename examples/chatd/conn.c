@@ -1,7 +1,9 @@
 /* Frame connections: socket bytes into lc_server_conn_recv(), the core's
  * output out through an evbuffer, closed when the core and the socket are
  * both done. Core callbacks only mark a connection (conn_touch); the work
- * happens after the turn's lc_server_flush(). */
+ * happens after the turn's lc_server_flush(). A WebSocket connection is
+ * the same to the core: its lc_ws only turns messages into the stream the
+ * core reads and the core's stream into messages. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,8 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+
+#include <libchat/frame.h>
 
 #include "conn.h"
 
@@ -80,12 +84,67 @@ void conn_finish(conn *c)
 	chatd_metrics_conn(-1);
 	event_free(c->rd);
 	event_free(c->wr);
+	lc_ws_free(c->ws);
 	if (c->linger)
 		event_free(c->linger);
 	evbuffer_free(c->out);
 	close(c->fd);
 	free(c);
 	turn_started(w); /* the close fed the core: flush */
+}
+
+/* WebSocket bytes: the messages' stream into the core. The stream
+ * taken before a WebSocket error still reaches the core. */
+static int ws_feed(conn *c, const uint8_t *buf, size_t n)
+{
+	int had = lc_ws_http_status(c->ws) != 0;
+	int rc = lc_ws_recv(c->ws, buf, n), rc2 = 0;
+	const uint8_t *p;
+	size_t k;
+
+	if (!had && lc_ws_http_status(c->ws))
+		chatd_metrics_ws(lc_ws_http_status(c->ws));
+	while (rc2 == 0 && (k = lc_ws_read_stream(c->ws, &p)) > 0)
+		rc2 = lc_server_conn_recv(c->sc, p, k, chatd_now_ms());
+	if (rc < 0 && !lc_ws_is_open(c->ws))
+		chatd_log(LC_SERVER_LOG_INFO, "ws_upgrade_refused",
+			  "fd=%d status=%d code=%d err=\"%s\"", c->fd,
+			  lc_ws_http_status(c->ws), rc, lc_strerror(rc));
+	return rc2 ? rc2 : rc;
+}
+
+/* The close code a WebSocket connection ends with. */
+static uint16_t ws_close_code(const conn *c)
+{
+	if (c->w->draining)
+		return 1001; /* going away */
+	switch (c->reason) {
+	case 0:
+	case LC_ERR_CLOSED:
+	case LC_ERR_TIMEOUT:
+		return LC_WS_CLOSE_NORMAL;
+	case LC_ERR_FRAME_TOO_LARGE:
+		return LC_WS_CLOSE_TOO_BIG;
+	default:
+		return LC_WS_CLOSE_PROTOCOL;
+	}
+}
+
+/* Core output into WebSocket messages; once the core has nothing more to
+ * say, the close frame; then the socket bytes into c->out. */
+static void ws_pump(conn *c, const uint8_t *d, size_t n)
+{
+	const uint8_t *p;
+	size_t k;
+	int rc = n ? lc_ws_write_stream(c->ws, d, n) : 0;
+
+	if (rc < 0 && !c->reason)
+		c->reason = rc; /* the output is dropped: the socket closes */
+	if (n == 0 && !lc_server_conn_want_write(c->sc) &&
+	    (c->reason || c->w->draining || !lc_server_conn_want_read(c->sc)))
+		lc_ws_close(c->ws, ws_close_code(c));
+	while ((k = lc_ws_send(c->ws, &p)) > 0)
+		evbuffer_add(c->out, p, k);
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)
@@ -106,11 +165,15 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		}
 		chatd_metrics_bytes((uint64_t)n, 0);
 		turn_started(c->w);
-		rc = lc_server_conn_recv(c->sc, buf, (size_t)n,
-					 chatd_now_ms());
+		rc = c->ws ? ws_feed(c, buf, (size_t)n)
+			   : lc_server_conn_recv(c->sc, buf, (size_t)n,
+						 chatd_now_ms());
 		if (rc < 0) {
 			c->reason = rc;
-			chatd_log(LC_SERVER_LOG_INFO, "conn_error",
+			/* a WebSocket peer's close frame is a hang-up */
+			chatd_log(rc == LC_ERR_CLOSED ? LC_SERVER_LOG_DEBUG
+						      : LC_SERVER_LOG_INFO,
+				  "conn_error",
 				  "fd=%d code=%d err=\"%s\"", c->fd, rc,
 				  lc_strerror(rc));
 		}
@@ -176,8 +239,13 @@ void conn_pump(conn *c)
 				c->reason = n;
 			break;
 		}
-		evbuffer_add(c->out, d, (size_t)n);
+		if (c->ws)
+			ws_pump(c, d, (size_t)n);
+		else
+			evbuffer_add(c->out, d, (size_t)n);
 	}
+	if (c->ws)
+		ws_pump(c, NULL, 0);
 	while (evbuffer_get_length(c->out)) {
 		int w = evbuffer_write(c->out, c->fd);
 
@@ -191,8 +259,10 @@ void conn_pump(conn *c)
 		chatd_metrics_bytes(0, (uint64_t)w);
 	}
 	int more = evbuffer_get_length(c->out) != 0 ||
-		   lc_server_conn_want_write(c->sc);
-	int reads = !c->reason && lc_server_conn_want_read(c->sc);
+		   lc_server_conn_want_write(c->sc) ||
+		   (c->ws && lc_ws_want_write(c->ws));
+	int reads = !c->reason && lc_server_conn_want_read(c->sc) &&
+		    (!c->ws || lc_ws_want_read(c->ws));
 
 	if (!more && (!reads || c->w->draining)) {
 		conn_finish(c);
@@ -216,10 +286,11 @@ void conn_pump(conn *c)
 	}
 }
 
-void conn_accept(worker *w, int fd)
+void conn_accept(worker *w, int fd, int ws)
 {
 	conn *c = calloc(1, sizeof *c);
-	int rc;
+	lc_ws_policy pol = { w->cfg->ws_path, w->cfg->ws_origins };
+	int rc = 0;
 
 	if (c == NULL) {
 		close(fd);
@@ -230,9 +301,12 @@ void conn_accept(worker *w, int fd)
 	c->out = evbuffer_new();
 	c->rd = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wr = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-	rc = c->out && c->rd && c->wr ? lc_server_conn_open(w->srv, &c->sc, c,
-							  chatd_now_ms())
-				      : LC_ERR_NOMEM;
+	if (ws)
+		rc = lc_ws_server_new(&c->ws, &pol, LC_FRAME_MAX);
+	if (rc == 0)
+		rc = c->out && c->rd && c->wr ?
+		     lc_server_conn_open(w->srv, &c->sc, c, chatd_now_ms()) :
+		     LC_ERR_NOMEM;
 	if (rc != 0) {
 		chatd_log(LC_SERVER_LOG_WARN, "conn_refused", "code=%d err=\"%s\"",
 			  rc, lc_strerror(rc));
@@ -242,6 +316,7 @@ void conn_accept(worker *w, int fd)
 			event_free(c->wr);
 		if (c->out)
 			evbuffer_free(c->out);
+		lc_ws_free(c->ws);
 		close(fd);
 		free(c);
 		return;
@@ -251,7 +326,8 @@ void conn_accept(worker *w, int fd)
 		w->conns->prev = c;
 	w->conns = c;
 	chatd_metrics_conn(1);
-	chatd_log(LC_SERVER_LOG_DEBUG, "conn_open", "fd=%d", fd);
+	chatd_log(LC_SERVER_LOG_DEBUG, "conn_open", "fd=%d transport=%s", fd,
+		  ws ? "ws" : "tcp");
 	event_add(c->rd, NULL);
 	conn_pump(c); /* the server's prologue */
 }

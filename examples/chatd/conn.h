@@ -3,6 +3,7 @@
 #define CHATD_CONN_H
 
 #include "chatd.h"
+#include "ws.h"
 
 typedef struct conn conn;
 
@@ -13,6 +14,7 @@ typedef struct worker {
 	chatd_push *push;
 	chatd_media *media;
 	struct evconnlistener *listener;
+	struct evconnlistener *ws_listener; /* NULL: no WebSocket listener */
 	struct evhttp *http;
 	struct event *flush_ev, *timer_ev, *drain_ev, *drain_poll, *sig_term, *sig_int;
 	conn *conns;            /* every open connection */
@@ -26,6 +28,7 @@ struct conn {
 	worker *w;
 	int fd;
 	lc_server_conn *sc;
+	lc_ws *ws;    /* WebSocket framing; NULL on the TCP listener */
 	struct event *rd, *wr;
 	struct event *linger; /* set once closing: the last output's deadline */
 	struct evbuffer *out;
@@ -38,7 +41,8 @@ struct conn {
 	conn *tprev, *tnext; /* worker->touched */
 };
 
-void conn_accept(worker *w, int fd);
+/* A connection from the frame listener, or (ws) the WebSocket one. */
+void conn_accept(worker *w, int fd, int ws);
 void conn_touch(conn *c);
 void conn_pump(conn *c);
 void conn_finish(conn *c);

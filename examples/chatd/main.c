@@ -23,7 +23,9 @@ static void usage(FILE *out)
 "       chatd --help\n"
 "\n"
 "chatd is the libchat reference server: a TCP listener speaking Noise and\n"
-"frames to clients, an HTTP listener for GET /healthz (200 \"ok\" while the\n"
+"frames to clients (and, with --ws, a WebSocket listener carrying the same\n"
+"Noise messages, one per binary message, at ws_path), an HTTP listener\n"
+"for GET /healthz (200 \"ok\" while the\n"
 "store commits), GET /metrics (Prometheus text) and media (POST\n"
 "/v1/media/upload, GET /v1/media/ID with Authorization: Bearer TOKEN;\n"
 "blobs in DATA/media, deleted media_retention_days after their last\n"
@@ -36,6 +38,7 @@ static void usage(FILE *out)
 "a flag, --KEY VALUE, with '-' or '_' (e.g. --push-url URL, --log-level\n"
 "debug). Common flags:\n"
 "  --listen HOST:PORT   frame listener          --http HOST:PORT  HTTP\n"
+"  --ws HOST:PORT       WebSocket listener (off unless set; path ws_path)\n"
 "  --data DIR           data directory          --workers N       processes\n"
 "  --push log|webhook   push provider           --push-url URL    webhook\n"
 "  --log-level LEVEL    error|warn|info|debug\n"
@@ -147,39 +150,54 @@ static int supervise(void)
 	return rc;
 }
 
+/* A later worker's socket on the port the first one got. */
+static int rebind(const char *cfgaddr, int first)
+{
+	char addr[CHATD_ADDR_MAX + 8];
+	const char *colon = strrchr(cfgaddr, ':');
+
+	if (first < 0)
+		return -1;
+	snprintf(addr, sizeof addr, "%.*s:%d", (int)(colon - cfgaddr), cfgaddr,
+		 chatd_sock_port(first));
+	return chatd_listen_socket(addr, 1);
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 static int run(const chatd_config *cfg, const uint8_t *key)
 {
 	unsigned n = cfg->workers ? cfg->workers : 1;
 	int ffd = chatd_listen_socket(cfg->listen, n > 1);
 	int hfd = chatd_listen_socket(cfg->http, n > 1);
-	char addr[CHATD_ADDR_MAX + 8];
+	int wfd = cfg->ws[0] ? chatd_listen_socket(cfg->ws, n > 1) : -1;
 
-	if (ffd < 0 || hfd < 0)
+	if (ffd < 0 || hfd < 0 || (cfg->ws[0] && wfd < 0))
 		return 1;
-	chatd_log(LC_SERVER_LOG_INFO, "listening", "frames=%d http=%d "
+	chatd_log(LC_SERVER_LOG_INFO, "listening", "frames=%d http=%d ws=%d "
 		  "workers=%u data=%s push=%s", chatd_sock_port(ffd),
-		  chatd_sock_port(hfd), n, cfg->data, cfg->push);
+		  chatd_sock_port(hfd), wfd >= 0 ? chatd_sock_port(wfd) : -1,
+		  n, cfg->data, cfg->push);
 	if (n == 1)
-		return chatd_worker_run(cfg, key, 0, ffd, hfd);
+		return chatd_worker_run(cfg, key, 0, ffd, hfd, wfd);
 	for (unsigned i = 0; i < n; i++) {
-		int f = ffd, h = hfd;
+		int f = ffd, h = hfd, w = wfd;
 		pid_t pid;
 
 		if (i > 0) { /* later workers bind the ports the first got */
-			chatd_config c2 = *cfg;
-			const char *colon = strrchr(cfg->listen, ':');
-
-			snprintf(addr, sizeof addr, "%.*s:%d",
-				 (int)(colon - cfg->listen), cfg->listen,
-				 chatd_sock_port(ffd));
-			f = chatd_listen_socket(addr, 1);
-			colon = strrchr(c2.http, ':');
-			snprintf(addr, sizeof addr, "%.*s:%d",
-				 (int)(colon - c2.http), c2.http,
-				 chatd_sock_port(hfd));
-			h = chatd_listen_socket(addr, 1);
-			if (f < 0 || h < 0)
+			f = rebind(cfg->listen, ffd);
+			h = rebind(cfg->http, hfd);
+			w = wfd >= 0 ? rebind(cfg->ws, wfd) : -1;
+			if (f < 0 || h < 0 || (wfd >= 0 && w < 0)) {
+				close_fd(f);
+				close_fd(h);
+				close_fd(w);
 				break;
+			}
 		}
 		pid = fork();
 		if (pid == 0) {
@@ -190,18 +208,21 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 			if (i > 0) {
 				close(ffd);
 				close(hfd);
+				close_fd(wfd);
 			}
-			_exit(chatd_worker_run(cfg, key, i, f, h));
+			_exit(chatd_worker_run(cfg, key, i, f, h, w));
 		}
 		if (pid > 0)
 			children[n_children++] = pid;
 		if (i > 0) {
 			close(f);
 			close(h);
+			close_fd(w);
 		}
 	}
 	close(ffd);
 	close(hfd);
+	close_fd(wfd);
 	return supervise();
 }
 

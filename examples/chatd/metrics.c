@@ -1,6 +1,7 @@
 /* Counters of one worker, rendered in the Prometheus text format: what
  * chatd itself sees (sockets, bytes, loop turns, closes by reason, pushes,
  * HTTP answers) and what the server core counts (lc_server_stats_get). */
+#include <stdio.h>
 #include <string.h>
 
 #include "chatd.h"
@@ -23,6 +24,7 @@ static struct {
 		push_retried, push_logged;
 	uint64_t push_depth;
 	uint64_t http[6]; /* 1xx..5xx by first digit */
+	uint64_t ws[7];   /* WebSocket upgrades, by ws_status[] */
 	const lc_server *srv;
 } m;
 
@@ -111,6 +113,17 @@ void chatd_metrics_http(int code)
 {
 	if (code >= 100 && code < 600)
 		m.http[code / 100]++;
+}
+
+static const int ws_status[7] = { 101, 400, 403, 404, 405, 426, 0 };
+
+void chatd_metrics_ws(int status)
+{
+	size_t i = 0;
+
+	while (ws_status[i] && ws_status[i] != status)
+		i++;
+	m.ws[i]++; /* the last slot: any other status */
 }
 
 /* Healthy while the last commit of the store succeeded. */
@@ -253,4 +266,15 @@ void chatd_metrics_render(struct evbuffer *o)
 		evbuffer_add_printf(o, "chatd_http_responses_total{class=\"%d"
 				       "xx\"} %llu\n", c,
 				    (unsigned long long)m.http[c]);
+	evbuffer_add_printf(o, "# HELP chatd_ws_upgrades_total WebSocket "
+			       "upgrade answers by status (101: accepted).\n"
+			       "# TYPE chatd_ws_upgrades_total counter\n");
+	for (size_t i = 0; i < 7; i++) {
+		char st[8] = "other";
+
+		if (ws_status[i])
+			snprintf(st, sizeof st, "%d", ws_status[i]);
+		evbuffer_add_printf(o, "chatd_ws_upgrades_total{status=\"%s\"}"
+				       " %llu\n", st, (unsigned long long)m.ws[i]);
+	}
 }

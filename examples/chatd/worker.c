@@ -20,7 +20,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	(void)sa;
 	(void)len;
 	evutil_make_socket_nonblocking(fd);
-	conn_accept(w, fd);
+	conn_accept(w, fd, 0);
+}
+
+static void on_accept_ws(struct evconnlistener *l, evutil_socket_t fd,
+			 struct sockaddr *sa, int len, void *arg)
+{
+	(void)l;
+	(void)sa;
+	(void)len;
+	evutil_make_socket_nonblocking(fd);
+	conn_accept(arg, fd, 1);
 }
 
 static void arm_timer(worker *w)
@@ -129,6 +139,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		  (int)sig, open);
 	w->draining = 1;
 	evconnlistener_disable(w->listener);
+	if (w->ws_listener)
+		evconnlistener_disable(w->ws_listener);
 	evtimer_del(w->timer_ev);
 	on_flush(-1, 0, w);
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -219,7 +231,8 @@ static int open_server(worker *w, const uint8_t *key)
 	return rc;
 }
 
-static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd)
+static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd,
+		 int ws_fd)
 {
 	w->base = event_base_new();
 	if (w->base == NULL || open_server(w, key) != 0)
@@ -233,6 +246,11 @@ static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd)
 					 LEV_OPT_CLOSE_ON_FREE, -1, frame_fd);
 	if (!w->flush_ev || !w->timer_ev || !w->drain_ev || !w->sig_term ||
 	    !w->sig_int || !w->listener)
+		return -1;
+	if (ws_fd >= 0 &&
+	    (w->ws_listener = evconnlistener_new(w->base, on_accept_ws, w,
+						 LEV_OPT_CLOSE_ON_FREE, -1,
+						 ws_fd)) == NULL)
 		return -1;
 	event_add(w->sig_term, NULL);
 	event_add(w->sig_int, NULL);
@@ -253,6 +271,8 @@ static void teardown(worker *w)
 	chatd_media_free(w->media);
 	if (w->listener)
 		evconnlistener_free(w->listener);
+	if (w->ws_listener)
+		evconnlistener_free(w->ws_listener);
 	chatd_push_free(w->push);
 	chatd_metrics_server(NULL);
 	lc_server_free(w->srv);
@@ -273,7 +293,7 @@ static void teardown(worker *w)
 }
 
 int chatd_worker_run(const chatd_config *cfg, const uint8_t *key,
-		     unsigned index, int frame_fd, int http_fd)
+		     unsigned index, int frame_fd, int http_fd, int ws_fd)
 {
 	worker w;
 
@@ -281,13 +301,20 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *key,
 	w.cfg = cfg;
 	chatd_log_init(cfg->log_level, index);
 	signal(SIGPIPE, SIG_IGN);
-	if (setup(&w, key, frame_fd, http_fd) != 0) {
+	if (setup(&w, key, frame_fd, http_fd, ws_fd) != 0) {
 		teardown(&w);
 		return 1;
 	}
-	chatd_log(LC_SERVER_LOG_INFO, "worker_ready", "pid=%ld frames=%d http=%d",
-		  (long)getpid(), chatd_sock_port(frame_fd),
-		  chatd_sock_port(http_fd));
+	if (ws_fd >= 0)
+		chatd_log(LC_SERVER_LOG_INFO, "worker_ready",
+			  "pid=%ld frames=%d http=%d ws=%d path=%s",
+			  (long)getpid(), chatd_sock_port(frame_fd),
+			  chatd_sock_port(http_fd), chatd_sock_port(ws_fd),
+			  cfg->ws_path);
+	else
+		chatd_log(LC_SERVER_LOG_INFO, "worker_ready",
+			  "pid=%ld frames=%d http=%d", (long)getpid(),
+			  chatd_sock_port(frame_fd), chatd_sock_port(http_fd));
 	event_base_dispatch(w.base);
 	teardown(&w);
 	chatd_log(LC_SERVER_LOG_INFO, "worker_stopped", NULL);

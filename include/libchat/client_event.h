@@ -1,8 +1,8 @@
 /**
  * @file client_event.h
- * @brief The optional libevent driver of a client session: TCP connect,
- *        reads and writes, heartbeats and timeouts, reconnect with
- *        exponential backoff and jitter.
+ * @brief The optional libevent driver of a client session: TCP or
+ *        WebSocket connect, reads and writes, heartbeats and timeouts,
+ *        reconnect with exponential backoff and jitter.
  *
  * Link with the driver library (it needs libevent 2.1); the session itself
  * (include/libchat/client.h) does not. Apps that own their network stack
@@ -29,7 +29,7 @@ struct event_base;
 typedef struct lc_client_event lc_client_event;
 
 /** The version of ::lc_client_event_config this header describes (2 added
- *  the HTTP address; version 1 structs are still accepted). */
+ *  the HTTP address and ws_path; version 1 structs are still accepted). */
 #define LC_CLIENT_EVENT_CONFIG_VERSION 2
 /** Default first reconnect delay (ms). */
 #define LC_CLIENT_EVENT_BACKOFF_MIN_MS 500u
@@ -48,6 +48,13 @@ typedef struct lc_client_event_config {
 				      (chatd's `http`); NULL or "": @p host */
 	uint16_t http_port;      /**< its port; 0: no media (uploads and
 				      downloads fail with ::LC_ERR_INVALID_STATE) */
+	/** Since version 2. NULL or "": the TCP transport (a 2-byte length
+	 *  before each Noise message). A path starting with '/' (chatd's
+	 *  default is "/v1/ws"): WebSocket (RFC 6455) to host:port, one
+	 *  Noise message per binary message, for networks that pass only
+	 *  HTTP. The driver checks the server's Sec-WebSocket-Accept and
+	 *  masks its frames; the Noise channel inside is the same. Copied. */
+	const char *ws_path;
 } lc_client_event_config;
 
 /**
@@ -56,8 +63,9 @@ typedef struct lc_client_event_config {
  * @param[in]  base the loop; must outlive the driver.
  * @param[in]  c    the session; must outlive the driver; not owned.
  * @param[in]  cfg  settings, copied.
- * @return 0, or ::LC_ERR_INVALID_ARG (NULL pointers, wrong version, no
- *   host, port 0, min above max), ::LC_ERR_NOMEM.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL pointers, unknown version, no
+ *   host, port 0, min above max, a ws_path not starting with '/' or
+ *   holding spaces or line breaks), ::LC_ERR_NOMEM.
  */
 LC_API LC_WARN_UNUSED int lc_client_event_new(lc_client_event **out,
 					      struct event_base *base,
@@ -80,7 +88,8 @@ LC_API void lc_client_event_kick(lc_client_event *ev);
 /** @brief Close the connection and stop reconnecting. */
 LC_API void lc_client_event_stop(lc_client_event *ev);
 
-/** @brief 1 while a TCP connection is open, else 0. */
+/** @brief 1 while a TCP connection is open (over WebSocket: also while
+ *         its upgrade is under way), else 0. */
 LC_API int lc_client_event_connected(const lc_client_event *ev);
 
 /* ------------------------------------------------------------- media */

@@ -1,6 +1,7 @@
 /* Suite "client-event": the libevent driver against an in-process server
  * core listening on 127.0.0.1 (real sockets, real clock): two sessions
- * register, exchange a message, lose their connections and reconnect. */
+ * register, exchange a message, lose their connections and reconnect,
+ * over TCP and over WebSocket. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -18,12 +19,14 @@
 #include <libchat/server.h>
 
 #include "testutil.h"
+#include "ws.h"
 
 #define MAX_CONNS 16
 
 typedef struct sconn {
 	struct bufferevent *bev;
 	lc_server_conn *sc;
+	lc_ws *ws; /* the server's WebSocket side, when S.ws */
 } sconn;
 
 typedef struct peer {
@@ -43,6 +46,7 @@ static struct {
 	char dir[64];
 	sconn conns[MAX_CONNS];
 	uint16_t port;
+	int ws;      /* the listener speaks WebSocket at /v1/ws */
 } S;
 
 static uint8_t server_sk[32];
@@ -63,8 +67,10 @@ static void srv_drop(sconn *k)
 		bufferevent_free(k->bev);
 	if (k->sc)
 		lc_server_conn_close(k->sc, now_ms());
+	lc_ws_free(k->ws);
 	k->bev = NULL;
 	k->sc = NULL;
+	k->ws = NULL;
 }
 
 static void srv_write_all(void)
@@ -75,9 +81,29 @@ static void srv_write_all(void)
 		const uint8_t *p;
 		int n;
 
-		while (k->sc && (n = lc_server_conn_send(k->sc, &p)) > 0)
+		while (k->sc && (n = lc_server_conn_send(k->sc, &p)) > 0) {
+			if (k->ws)
+				ck_assert_int_eq(lc_ws_write_stream(k->ws, p,
+								    (size_t)n), 0);
+			else
+				bufferevent_write(k->bev, p, (size_t)n);
+		}
+		while (k->ws && (n = (int)lc_ws_send(k->ws, &p)) > 0)
 			bufferevent_write(k->bev, p, (size_t)n);
 	}
+}
+
+/* WebSocket bytes: the stream of their messages into the core. */
+static int srv_ws_recv(sconn *k, const uint8_t *buf, size_t n)
+{
+	const uint8_t *p;
+	size_t m;
+
+	ck_assert_int_eq(lc_ws_recv(k->ws, buf, n), 0);
+	while ((m = lc_ws_read_stream(k->ws, &p)) > 0)
+		if (lc_server_conn_recv(k->sc, p, m, now_ms()) < 0)
+			return -1;
+	return 0;
 }
 
 static void srv_read(struct bufferevent *bev, void *arg)
@@ -88,7 +114,9 @@ static void srv_read(struct bufferevent *bev, void *arg)
 
 	while ((n = evbuffer_remove(bufferevent_get_input(bev), buf,
 				    sizeof buf)) > 0)
-		if (lc_server_conn_recv(k->sc, buf, (size_t)n, now_ms()) < 0)
+		if ((k->ws ? srv_ws_recv(k, buf, (size_t)n)
+			   : lc_server_conn_recv(k->sc, buf, (size_t)n,
+						 now_ms())) < 0)
 			break;
 	srv_write_all();
 }
@@ -117,6 +145,11 @@ static void srv_accept(struct evconnlistener *l, evutil_socket_t fd,
 	ck_assert_ptr_nonnull(k);
 	k->bev = bufferevent_socket_new(S.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	ck_assert_int_eq(lc_server_conn_open(S.s, &k->sc, k, now_ms()), 0);
+	if (S.ws) {
+		const lc_ws_policy pol = { "/v1/ws", NULL };
+
+		ck_assert_int_eq(lc_ws_server_new(&k->ws, &pol, 0), 0);
+	}
 	bufferevent_setcb(k->bev, srv_read, NULL, srv_event, k);
 	bufferevent_enable(k->bev, EV_READ | EV_WRITE);
 	srv_write_all();
@@ -133,13 +166,14 @@ static const lc_server_callbacks srv_cb = {
 	LC_SERVER_CONFIG_VERSION, srv_close_cb, NULL, NULL, NULL,
 };
 
-static void server_start(void)
+static void server_start(int ws)
 {
 	lc_server_config cfg;
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof sin;
 
 	memset(&S, 0, sizeof S);
+	S.ws = ws;
 	strcpy(S.dir, "/tmp/lc-clev-srv-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(S.dir));
 	memset(server_sk, 0x42, sizeof server_sk);
@@ -207,7 +241,7 @@ static const lc_client_callbacks cl_cb = {
 	NULL, NULL, NULL, NULL,
 };
 
-static void peer_start(peer *p, const char *phone)
+static void peer_start_on(peer *p, const char *phone, const char *ws_path)
 {
 	lc_client_config cfg;
 	lc_client_event_config ec;
@@ -226,9 +260,15 @@ static void peer_start(peer *p, const char *phone)
 	ec.port = S.port;
 	ec.backoff_min_ms = 20;
 	ec.backoff_max_ms = 200;
+	ec.ws_path = ws_path;
 	ck_assert_int_eq(lc_client_event_new(&p->ev, S.base, p->c, &ec), 0);
 	ck_assert_int_eq(lc_client_event_start(p->ev), 0);
 	ck_assert_int_eq(lc_client_event_start(p->ev), LC_ERR_INVALID_STATE);
+}
+
+static void peer_start(peer *p, const char *phone)
+{
+	peer_start_on(p, phone, NULL);
 }
 
 static void peer_stop(peer *p)
@@ -268,7 +308,7 @@ START_TEST(client_event_conversation_and_reconnect)
 {
 	peer a, b;
 
-	server_start();
+	server_start(0);
 	peer_start(&a, "+15550000201");
 	peer_start(&b, "+15550000202");
 	run_until(&a.ready, 1);
@@ -300,14 +340,83 @@ START_TEST(client_event_conversation_and_reconnect)
 }
 END_TEST
 
+/* The same conversation and reconnect over WebSocket: the server's side
+ * checks each upgrade, unmasks the frames and takes one Noise message per
+ * binary message. */
+START_TEST(client_event_websocket)
+{
+	peer a, b;
+
+	server_start(1);
+	peer_start_on(&a, "+15550000211", "/v1/ws");
+	peer_start_on(&b, "+15550000212", "/v1/ws");
+	run_until(&a.ready, 1);
+	run_until(&b.ready, 1);
+	for (int i = 0; i < MAX_CONNS; i++)
+		ck_assert(S.conns[i].sc == NULL || lc_ws_is_open(S.conns[i].ws));
+	ck_assert_int_eq(lc_client_send_text(a.c, lc_client_user_id(b.c),
+					     "over ws", 7, NULL, now_ms()), 0);
+	lc_client_event_kick(a.ev);
+	run_until(&b.msgs, 1);
+	ck_assert_str_eq(b.last, "over ws");
+	for (int i = 0; i < MAX_CONNS; i++)
+		srv_drop(&S.conns[i]);
+	srv_write_all();
+	run_until(&a.ready, 2);
+	run_until(&b.ready, 2);
+	ck_assert_int_eq(lc_client_send_text(b.c, lc_client_user_id(a.c),
+					     "back", 4, NULL, now_ms()), 0);
+	lc_client_event_kick(b.ev);
+	run_until(&a.msgs, 1);
+	ck_assert_str_eq(a.last, "back");
+	peer_stop(&a);
+	peer_stop(&b);
+	server_stop();
+}
+END_TEST
+
 START_TEST(client_event_bad_arguments)
 {
 	lc_client_event_config ec;
 	lc_client_event *ev = NULL;
+	char cfg_rm[64];
 
 	memset(&ec, 0, sizeof ec);
 	ck_assert_int_eq(lc_client_event_new(&ev, NULL, NULL, &ec),
 			 LC_ERR_INVALID_ARG);
+	{
+		struct event_base *base = event_base_new();
+		lc_client *c = NULL;
+		lc_client_config cfg;
+		char dir[] = "/tmp/lc-clev-arg-XXXXXX";
+
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		memset(&cfg, 0, sizeof cfg);
+		cfg.version = LC_CLIENT_CONFIG_VERSION;
+		cfg.store_dir = dir;
+		ck_assert_int_eq(lc_client_new(&c, &cfg, &cl_cb, NULL), 0);
+		ec.version = LC_CLIENT_EVENT_CONFIG_VERSION;
+		ec.host = "127.0.0.1";
+		ec.port = 1;
+		ec.ws_path = "v1/ws"; /* not a path */
+		ck_assert_int_eq(lc_client_event_new(&ev, base, c, &ec),
+				 LC_ERR_INVALID_ARG);
+		ec.ws_path = "/v1 ws";
+		ck_assert_int_eq(lc_client_event_new(&ev, base, c, &ec),
+				 LC_ERR_INVALID_ARG);
+		ec.version = 3;
+		ec.ws_path = NULL;
+		ck_assert_int_eq(lc_client_event_new(&ev, base, c, &ec),
+				 LC_ERR_INVALID_ARG);
+		ec.version = 1; /* no ws_path read: TCP */
+		ec.ws_path = "not read";
+		ck_assert_int_eq(lc_client_event_new(&ev, base, c, &ec), 0);
+		lc_client_event_free(ev);
+		lc_client_free(c);
+		event_base_free(base);
+		snprintf(cfg_rm, sizeof cfg_rm, "rm -rf %s", dir);
+		ck_assert_int_eq(system(cfg_rm), 0);
+	}
 	ck_assert_int_eq(lc_client_event_start(NULL), LC_ERR_INVALID_ARG);
 	lc_client_event_free(NULL);
 	lc_client_event_kick(NULL);
@@ -322,6 +431,7 @@ static Suite *client_event_suite(void)
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, client_event_conversation_and_reconnect);
+	tcase_add_test(t, client_event_websocket);
 	tcase_add_test(t, client_event_bad_arguments);
 	suite_add_tcase(s, t);
 	return s;

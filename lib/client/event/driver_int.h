@@ -4,12 +4,16 @@
 
 #include <libchat/client_event.h>
 
+#include "ws.h"
+
 struct lc_cev_transfer;
 
 struct lc_client_event {
 	struct event_base *base;
 	lc_client *c;
 	char *host;
+	char *ws_path;  /* NULL: TCP */
+	lc_ws *ws;      /* the WebSocket of the open connection */
 	uint16_t port;
 	uint64_t min_ms, max_ms, delay_ms;
 	struct bufferevent *bev;
