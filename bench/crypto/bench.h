@@ -55,6 +55,10 @@ typedef struct bench_lib {
 	int (*group_establish)(void *ctx);
 	/* Alice encrypts one group message, Bob decrypts and compares. */
 	int (*group_send)(void *ctx, const uint8_t *pt, size_t len);
+	/* Both sides' group state through the app's store after a message:
+	 * serialised, then loaded back in its place (NULL when the library
+	 * does that itself in group_send). */
+	int (*group_persist)(void *ctx);
 	/* Bytes of Bob's serialised copy of Alice's group session. */
 	long (*group_session_size)(void *ctx);
 	/* A line for the header: version and crypto provider. */

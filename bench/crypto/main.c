@@ -27,6 +27,7 @@ enum row {
 	ROW_PINGPONG,
 	ROW_GROUP_100,
 	ROW_GROUP_1K,
+	ROW_GROUP_100_STORE,
 	ROW_COUNT
 };
 
@@ -39,6 +40,7 @@ static const char *const row_names[ROW_COUNT] = {
 	"ping-pong 100B",
 	"group 100B",
 	"group 1KiB",
+	"group 100B+store",
 };
 
 /* The library whose figures are divided by every other's ("ours"). */
@@ -115,6 +117,10 @@ static int run_op(const bench_lib *L, void *ctx, int row)
 		return L->group_send(ctx, pt100, sizeof pt100);
 	case ROW_GROUP_1K:
 		return L->group_send(ctx, pt1k, sizeof pt1k);
+	case ROW_GROUP_100_STORE:
+		if (L->group_send(ctx, pt100, sizeof pt100) < 0)
+			return -1;
+		return L->group_persist != NULL ? L->group_persist(ctx) : 0;
 	default:
 		return -1;
 	}
