@@ -227,13 +227,14 @@ static int is_raw_row(int row)
 	return row == ROW_EST_100 || row == ROW_EST_1K;
 }
 
-/* Median over rounds of ours / column @p l, round by round: each round's
- * figures were taken side by side, so their ratio is the steadiest. */
 static int has_ratio(size_t l)
 {
 	return HAVE_OURS && l > 0 && active[0] && active[l];
 }
 
+/* Median over rounds of column @p a / column @p l, round by round: each
+ * round's figures were taken side by side, so their ratio is the
+ * steadiest. */
 static double ratio_of(int row, size_t a, size_t l)
 {
 	double v[MAX_ROUNDS];
@@ -243,6 +244,7 @@ static double ratio_of(int row, size_t a, size_t l)
 	return median(v, rounds);
 }
 
+/* Ours / column @p l. */
 static double ratio(int row, size_t l)
 {
 	return ratio_of(row, 0, l);
