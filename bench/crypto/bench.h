@@ -21,6 +21,10 @@
 
 typedef struct bench_lib {
 	const char *name;
+	/* 1 for a reference column, not a peer (the floor): its ratio is
+	 * printed as libchat's fraction of it, with the largest ratio its
+	 * figure allows against each peer. */
+	int reference;
 	/* Long-term state of two users, Alice (initiator) and Bob (responder):
 	 * identities and whatever keys a server would publish for Bob. */
 	void *(*create)(void);
@@ -41,7 +45,8 @@ typedef struct bench_lib {
 	int (*establish)(void *ctx);
 	/* Encrypt @p pt on one side, decrypt on the other, compare. 0 or -1. */
 	int (*send)(void *ctx, int dir, const uint8_t *pt, size_t len);
-	/* Bytes of Bob's serialised session, as the app would store it. */
+	/* Bytes of Bob's serialised session, as the app would store it
+	 * (negative: none, not printed). */
 	long (*session_size)(void *ctx);
 	/* Serialise both sides' sessions, as an app persisting after every
 	 * message would (NULL when the library does that itself in send). */
@@ -50,6 +55,10 @@ typedef struct bench_lib {
 	int (*group_establish)(void *ctx);
 	/* Alice encrypts one group message, Bob decrypts and compares. */
 	int (*group_send)(void *ctx, const uint8_t *pt, size_t len);
+	/* Both sides' group state through the app's store after a message:
+	 * serialised, then loaded back in its place (NULL when the library
+	 * does that itself in group_send). */
+	int (*group_persist)(void *ctx);
 	/* Bytes of Bob's serialised copy of Alice's group session. */
 	long (*group_session_size)(void *ctx);
 	/* A line for the header: version and crypto provider. */
@@ -61,6 +70,8 @@ typedef struct bench_lib {
 
 extern const bench_lib bench_signal;
 extern const bench_lib bench_olm;
+/* The primitives alone, per operation (floor.c). */
+extern const bench_lib bench_floor;
 /* The AEAD alone: only establish and send. */
 extern const bench_lib bench_raw;
 #ifdef BENCH_HAVE_LIBCHAT

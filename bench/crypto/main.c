@@ -5,7 +5,7 @@
  *
  * Usage: bench-crypto [--rounds N] [--min-time SECONDS] [--quick] [--verbose]
  *                     [--lib NAME]... (only these: libchat, libsignal, olm,
- *                     raw-aead; for profiling)
+ *                     floor, raw-aead; for profiling)
  */
 #include "bench.h"
 
@@ -27,6 +27,7 @@ enum row {
 	ROW_PINGPONG,
 	ROW_GROUP_100,
 	ROW_GROUP_1K,
+	ROW_GROUP_100_STORE,
 	ROW_COUNT
 };
 
@@ -39,6 +40,7 @@ static const char *const row_names[ROW_COUNT] = {
 	"ping-pong 100B",
 	"group 100B",
 	"group 1KiB",
+	"group 100B+store",
 };
 
 /* The library whose figures are divided by every other's ("ours"). */
@@ -48,6 +50,7 @@ static const bench_lib *const libs[] = {
 #endif
 	&bench_signal,
 	&bench_olm,
+	&bench_floor,
 };
 #define NLIBS (sizeof libs / sizeof libs[0])
 #ifdef BENCH_HAVE_LIBCHAT
@@ -114,6 +117,10 @@ static int run_op(const bench_lib *L, void *ctx, int row)
 		return L->group_send(ctx, pt100, sizeof pt100);
 	case ROW_GROUP_1K:
 		return L->group_send(ctx, pt1k, sizeof pt1k);
+	case ROW_GROUP_100_STORE:
+		if (L->group_send(ctx, pt100, sizeof pt100) < 0)
+			return -1;
+		return L->group_persist != NULL ? L->group_persist(ctx) : 0;
 	default:
 		return -1;
 	}
@@ -220,20 +227,46 @@ static int is_raw_row(int row)
 	return row == ROW_EST_100 || row == ROW_EST_1K;
 }
 
-/* Median over rounds of ours / column @p l, round by round: each round's
- * figures were taken side by side, so their ratio is the steadiest. */
-static double ratio(int row, size_t l)
+static int has_ratio(size_t l)
+{
+	return HAVE_OURS && l > 0 && active[0] && active[l];
+}
+
+/* Median over rounds of column @p a / column @p l, round by round: each
+ * round's figures were taken side by side, so their ratio is the
+ * steadiest. */
+static double ratio_of(int row, size_t a, size_t l)
 {
 	double v[MAX_ROUNDS];
 
 	for (int r = 0; r < rounds; r++)
-		v[r] = res[row][0][r] / res[row][l][r];
+		v[r] = res[row][a][r] / res[row][l][r];
 	return median(v, rounds);
 }
 
-static int has_ratio(size_t l)
+/* Ours / column @p l. */
+static double ratio(int row, size_t l)
 {
-	return HAVE_OURS && l > 0 && active[0] && active[l];
+	return ratio_of(row, 0, l);
+}
+
+/* The reference column (the floor): libchat's fraction of it, and the
+ * largest ratio its figure allows against each peer. */
+static void print_reference(int row, size_t f)
+{
+	const char *sep = "; at most ";
+
+	if (!has_ratio(f))
+		return;
+	printf(" (%s at %.2f of %s", libs[0]->name, ratio(row, f),
+		libs[f]->name);
+	for (size_t l = 1; l < NLIBS; l++) {
+		if (!active[l] || libs[l]->reference)
+			continue;
+		printf("%s%.2fx %s", sep, ratio_of(row, f, l), libs[l]->name);
+		sep = ", ";
+	}
+	printf(")");
 }
 
 static void print_row(int row)
@@ -244,7 +277,9 @@ static void print_row(int row)
 			continue;
 		printf("  %s %.0f op/s", libs[l]->name,
 			median(res[row][l], rounds));
-		if (has_ratio(l))
+		if (libs[l]->reference)
+			print_reference(row, l);
+		else if (has_ratio(l))
 			printf("  %.2fx", ratio(row, l));
 		printf(" ");
 	}
@@ -273,7 +308,7 @@ static void print_size(const char *name, long *sizes)
 {
 	printf("%-19s", name);
 	for (size_t l = 0; l < NLIBS; l++) {
-		if (!active[l])
+		if (!active[l] || sizes[l] < 0)
 			continue;
 		printf("  %s %ld B", libs[l]->name, sizes[l]);
 		if (has_ratio(l) && sizes[l] > 0)

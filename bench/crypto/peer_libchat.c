@@ -191,6 +191,28 @@ static int lcb_group_send(void *ctx, const uint8_t *pt, size_t len)
 	return pt_len == len && memcmp(c->plain, pt, len) == 0 ? 0 : -1;
 }
 
+/* Serialise a sender key and load it back in its place. */
+static int sk_round_trip(lcb_ctx *c, lc_sender_key **sk)
+{
+	lc_sender_key *t;
+	size_t n;
+
+	if (lc_sender_key_serialize(*sk, c->ser, sizeof c->ser, &n) != 0 ||
+	    lc_sender_key_parse(&t, c->ser, n, NULL) != 0)
+		return -1;
+	lc_sender_key_free(*sk);
+	*sk = t;
+	return 0;
+}
+
+static int lcb_group_persist(void *ctx)
+{
+	lcb_ctx *c = ctx;
+
+	return sk_round_trip(c, &c->ska) == 0 &&
+		sk_round_trip(c, &c->skb) == 0 ? 0 : -1;
+}
+
 static long lcb_group_session_size(void *ctx)
 {
 	lcb_ctx *c = ctx;
@@ -219,6 +241,7 @@ const bench_lib bench_libchat = {
 	.persist = lcb_persist,
 	.group_establish = lcb_group_establish,
 	.group_send = lcb_group_send,
+	.group_persist = lcb_group_persist,
 	.group_session_size = lcb_group_session_size,
 	.describe = lcb_describe,
 	.notes = NULL,

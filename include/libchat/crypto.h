@@ -729,7 +729,12 @@ LC_API int lc_sender_key_serialize(const lc_sender_key *sk, uint8_t *out,
 
 /**
  * @brief Rebuild a sender key from lc_sender_key_serialize()'s bytes
- *        (from disk: fully checked).
+ *        (from disk: every length, count and flag checked).
+ *
+ * The signing public key is checked as a point when it first arrives
+ * (lc_sender_key_from_distribution()), not on every load: a stored key
+ * damaged into an invalid point makes every lc_sender_key_decrypt() fail
+ * with ::LC_ERR_BAD_SIGNATURE, leaving the state unchanged.
  * @return 0, or ::LC_ERR_SESSION_VERSION, ::LC_ERR_MALFORMED,
  *         ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
  */

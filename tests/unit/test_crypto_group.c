@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "test_crypto.h"
 
 static lc_sender_key *receiver_of(const lc_sender_key *own)
@@ -311,6 +313,50 @@ START_TEST(group_serialise_and_distribution_checks)
 }
 END_TEST
 
+/* A stored receiver key whose signing key was damaged on disk into an
+ * invalid point still loads (the point was checked when it arrived), but
+ * fails closed: every message is refused and the state does not move. */
+START_TEST(group_damaged_stored_signing_key_fails_closed)
+{
+	/* Small order (the neutral element), not on the curve (y = 2: the
+	 * test checks libsodium agrees), and non-canonical (y = 2^255 - 1). */
+	static const uint8_t bad[3][32] = {
+		{ 1 }, { 2 },
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0xff, 0x7f },
+	};
+	/* version, own, key id (4), iteration (8), chain key (32). */
+	const size_t pk_off = 1 + 1 + 4 + 8 + 32;
+	lc_sender_key *a, *b, *t;
+	uint8_t *m, *s, *s2;
+	size_t n, sn, sn2;
+
+	ck_assert_int_eq(lc_sender_key_new(&a, NULL, NULL), 0);
+	b = receiver_of(a);
+	m = gseal(a, "x", &n);
+	s = gsnap(b, &sn);
+	for (int k = 0; k < 3; k++) {
+		ck_assert(!crypto_core_ed25519_is_valid_point(bad[k]));
+		memcpy(s + pk_off, bad[k], 32);
+		ck_assert_int_eq(lc_sender_key_parse(&t, s, sn, NULL), 0);
+		ck_assert_int_eq(gopen(t, m, n, "x"), LC_ERR_BAD_SIGNATURE);
+		s2 = gsnap(t, &sn2);
+		ck_assert_uint_eq(sn2, sn);
+		ck_assert_mem_eq(s2, s, sn);
+		free(s2);
+		lc_sender_key_free(t);
+	}
+	/* The undamaged key opens the same message. */
+	ck_assert_int_eq(gopen(b, m, n, "x"), 0);
+	free(m);
+	free(s);
+	lc_sender_key_free(a);
+	lc_sender_key_free(b);
+}
+END_TEST
+
 START_TEST(group_alloc_failures)
 {
 	uint8_t d[LC_SENDER_KEY_DISTRIBUTION_LEN], *s;
@@ -355,6 +401,7 @@ void add_group_tests(Suite *s)
 	tcase_add_test(t, group_tampering_rejected);
 	tcase_add_test(t, group_removed_member_locked_out);
 	tcase_add_test(t, group_serialise_and_distribution_checks);
+	tcase_add_test(t, group_damaged_stored_signing_key_fails_closed);
 	tcase_add_test(t, group_alloc_failures);
 	suite_add_tcase(s, t);
 }
