@@ -8,7 +8,9 @@
 int usage(void)
 {
 	fprintf(stderr,
-		"usage: chat --home DIR --server HOST:PORT [--json] COMMAND\n"
+		"usage: chat --home DIR --server HOST:PORT [--json]\n"
+		"            [--on-key-change hold|continue] [COMMAND]\n"
+		"  (no command: the interactive mode, /help lists its commands)\n"
 		"  register --phone P | --email E --name NAME\n"
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"
@@ -16,7 +18,7 @@ int usage(void)
 		"  search QUERY [--chat CHAT]\n  contact TO\n"
 		"  group create NAME MEMBER...\n  group add|remove GROUP MEMBER...\n"
 		"  group leave GROUP\n  group info GROUP\n"
-		"  fingerprint TO\n  status TO\n"
+		"  fingerprint TO\n  status TO\n  trust TO\n"
 		"TO, CHAT, GROUP and MEMBER: +PHONE, EMAIL, USER_ID, group:NAME\n");
 	return 2;
 }
@@ -25,8 +27,8 @@ int parse_command(int argc, char **argv)
 {
 	static const char *const names[] = { "register", "login", "logout",
 		"send", "sync", "read", "chats", "history", "search", "group",
-		"fingerprint", "status", "contact" };
-	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1 };
+		"fingerprint", "status", "contact", "trust" };
+	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1, 1 };
 	int k = -1;
 
 	for (int i = 0; i < C_COUNT && argc > 0; i++)

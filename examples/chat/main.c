@@ -36,6 +36,19 @@
 
 struct chat_state A;
 
+/* --on-key-change hold|continue: what a contact's new key does to the
+ * messages for them (doc/client.md, "Safety numbers and key changes"). */
+static int key_policy(const char *v)
+{
+	if (strcmp(v, "hold") == 0)
+		A.hold = 1;
+	else if (strcmp(v, "continue") == 0)
+		A.hold = 0;
+	else
+		return -1;
+	return 0;
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -62,19 +75,25 @@ int main(int argc, char **argv)
 			server = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			A.json = 1;
+		else if (strcmp(argv[i], "--on-key-change") == 0 &&
+			 i + 1 < argc && key_policy(argv[++i]) == 0)
+			continue;
 		else
 			return usage();
 	}
 	if (!home || !server || (colon = strrchr(server, ':')) == NULL ||
 	    (size_t)(colon - server) >= sizeof host ||
-	    parse_command(argc - i, argv + i))
+	    (i < argc && parse_command(argc - i, argv + i)))
 		return usage();
+	if (i == argc)
+		A.cmd = C_INTERACTIVE;
 	memcpy(host, server, (size_t)(colon - server));
 	host[colon - server] = 0;
 	if (A.cmd == C_REGISTER || A.cmd == C_LOGIN)
 		read_password();
 	cfg.version = LC_CLIENT_CONFIG_VERSION;
 	cfg.store_dir = home;
+	cfg.flags = A.hold ? LC_CLIENT_HOLD_ON_KEY_CHANGE : 0;
 	callbacks_fill(&cb);
 	A.rc = 1;
 	A.lookup_idx = -1;
@@ -90,12 +109,22 @@ int main(int argc, char **argv)
 	if (lc_client_event_new(&A.ev, A.base, A.c, &ec) ||
 	    lc_client_event_start(A.ev))
 		return 1;
-	A.deadline = evtimer_new(A.base, on_deadline, NULL);
-	tv.tv_sec = A.cmd == C_SYNC ? (A.wait_s ? A.wait_s : 2) : 30;
-	tv.tv_usec = 0;
-	evtimer_add(A.deadline, &tv);
+	if (i == argc) {
+		if (interactive_start()) {
+			fprintf(stderr, "cannot read the terminal\n");
+			return 1;
+		}
+	} else {
+		A.deadline = evtimer_new(A.base, on_deadline, NULL);
+		tv.tv_sec = A.cmd == C_SYNC ? (A.wait_s ? A.wait_s : 2) : 30;
+		tv.tv_usec = 0;
+		evtimer_add(A.deadline, &tv);
+	}
 	event_base_dispatch(A.base);
-	event_free(A.deadline);
+	if (A.interactive)
+		interactive_stop();
+	if (A.deadline)
+		event_free(A.deadline);
 	lc_client_event_free(A.ev);
 	lc_client_free(A.c);
 	event_base_free(A.base);

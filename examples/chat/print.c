@@ -14,6 +14,7 @@ void print_message(const lc_store_message *m, const char *chat)
 	int out = (m->flags & LC_STORE_MSG_OUTGOING) != 0;
 
 	hex(m->id, 16, id);
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"message\",\"id\":\"%s\",\"chat\":", id);
 		json_str(chat);
