@@ -25,9 +25,13 @@ static void show_own(const char *chat, const char *text)
 
 void held_notice(const char *uid)
 {
+	char id[33];
+
 	ui_out();
 	if (A.json) {
-		printf("{\"event\":\"held\",\"user\":\"%s\",\"name\":", uid);
+		hex(A.sent_id, 16, id);
+		printf("{\"event\":\"held\",\"id\":\"%s\",\"user\":\"%s\","
+		       "\"name\":", id, uid);
 		json_str(user_name(uid));
 		printf("}\n");
 	} else {
@@ -178,21 +182,23 @@ static void cmd_trust(void)
 	outbox_check();
 }
 
-/* trust: done when the outbox is empty (what was held got its ack). */
+/* trust: done when no message to the user is left in the outbox (what
+ * was held got its ack). */
 void outbox_check(void)
 {
 	lc_store_page *pg = NULL;
-	size_t n;
+	size_t n = 0;
 
 	if (A.interactive) {
 		finish(0);
 		return;
 	}
-	if (lc_store_outbox_list(lc_client_store(A.c), 1, &pg)) {
+	if (lc_store_outbox_list(lc_client_store(A.c), LC_STORE_PAGE_MAX, &pg)) {
 		finish(1);
 		return;
 	}
-	n = lc_store_page_count(pg);
+	for (size_t i = 0; i < lc_store_page_count(pg); i++)
+		n += strcmp(lc_store_page_get(pg, i)->chat_id, A.res[0]) == 0;
 	lc_store_page_free(pg);
 	if (n == 0)
 		finish(0);
