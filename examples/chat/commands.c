@@ -154,6 +154,22 @@ static void check(int rc)
 	finish(1);
 }
 
+/* read: ends when the server answered the receipts, or at once when
+ * nothing was unread (no receipt to send). */
+static void cmd_read(void)
+{
+	lc_store_chats *ch = NULL;
+	uint32_t unread = 0;
+
+	if (lc_store_chat_get(lc_client_store(A.c), A.res[0], &ch) == 0)
+		unread = lc_store_chats_get(ch, 0)->unread;
+	lc_store_chats_free(ch);
+	A.pending = 1;
+	check(lc_client_mark_read(A.c, A.res[0], now_ms()));
+	if (unread == 0 && !A.finished)
+		finish(0);
+}
+
 /* Accept a contact's new key: what was held is sent; the command ends
  * once the outbox is empty (or at the deadline). */
 static void cmd_trust(void)
@@ -256,8 +272,7 @@ void start_command(void)
 			A.wait_s = 1; /* pushes arrive right after login */
 		break;
 	case C_READ:
-		A.pending = 1;
-		check(lc_client_mark_read(A.c, A.res[0], now_ms()));
+		cmd_read();
 		break;
 	case C_CHATS:
 		cmd_chats();
