@@ -1336,6 +1336,51 @@ START_TEST(client_read_receipts_allocation_failures)
 }
 END_TEST
 
+/* A full queue drops its oldest receipts, whole, to take new ones; the
+ * server's answers drain it 256 ids at a time. */
+START_TEST(client_read_receipts_queue_full)
+{
+	static uint8_t q[LC_STORE_BLOB_MAX];
+	tc *a, *b;
+	uint8_t id[16];
+	size_t len = 0, n = 0;
+	lc_store *st;
+
+	setup();
+	a = user("+15550000171");
+	b = user("+15550000172");
+	send_text(a, b, "newest", id);
+	pump();
+	/* stale receipts to one of Alice's devices that does not exist */
+	while (len + 21 + 32 <= sizeof q) {
+		memset(q + len, (int)(n++ & 0xff), 16);
+		memcpy(q + len + 16, "\0\0\0\x09", 4);
+		q[len + 20] = 32;
+		memcpy(q + len + 21, lc_client_user_id(a->c), 32);
+		len += 21 + 32;
+	}
+	st = lc_client_store(b->c);
+	ck_assert_int_eq(lc_store_blob_put(st, LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"reads", 5, q, len), 0);
+	drop(b);
+	ck_assert_int_eq(lc_client_mark_read(b->c, lc_client_user_id(a->c),
+					     T.now), 0);
+	ck_assert_int_eq(lc_store_blob_get(st, LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"reads", 5, q,
+					   sizeof q, &len), 0);
+	ck_assert_uint_le(len, LC_STORE_BLOB_MAX);
+	ck_assert_uint_eq(len % (21 + 32), 0); /* whole entries only */
+	ck_assert_mem_eq(q + len - 21 - 32, id, 16); /* the new one, last */
+	ck_assert_int_eq(q[len - 32 - 1], 32);
+	ck_assert_mem_ne(q, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(rstate(a, id), LC_RECEIPT_READ);
+	ck_assert_int_eq(reads_queued(b), 0);
+	teardown();
+}
+END_TEST
+
 /* Presence subscriptions live on a connection: the session renews them
  * when it is READY again, and forgets the ones unsubscribed. */
 START_TEST(client_presence_renewed_after_reconnect)
@@ -1427,6 +1472,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_read_receipts_queued_offline);
 	tcase_add_test(t, client_read_receipts_survive_lost_connection);
 	tcase_add_test(t, client_read_receipts_allocation_failures);
+	tcase_add_test(t, client_read_receipts_queue_full);
 	tcase_add_test(t, client_presence_renewed_after_reconnect);
 	suite_add_tcase(s, t);
 	return s;
