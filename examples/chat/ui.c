@@ -20,6 +20,7 @@
 
 #define PROMPT_MAX 160
 #define PLAIN_LINE_MAX 8192
+#define HISTORY_MAX 500
 
 static struct {
 	struct event *input;
@@ -128,6 +129,7 @@ int ui_start(void)
 		return -1;
 	if (U.tty) {
 		rl_readline_name = "chat";
+		stifle_history(HISTORY_MAX);
 		set_prompt_text();
 		rl_callback_handler_install(U.prompt, on_line);
 		U.installed = 1;

@@ -424,7 +424,8 @@ LC_API int lc_client_send_group_text(lc_client *c, const uint8_t *group_id,
  * queue when the server answers it: ::lc_client_callbacks.done reports
  * ::LC_CLIENT_OP_READ with 0 or the server's code; a connection lost
  * before the answer keeps it queued (no done) and it is sent again. The
- * queue holds up to ::LC_STORE_BLOB_MAX bytes (about 3000 messages); when
+ * queue holds up to ::LC_STORE_BLOB_MAX bytes (21 bytes and the sender's
+ * user id per message: about 1200 messages from 32-character ids); when
  * full, the oldest receipts are dropped.
  * @return 0 (also when nothing was unread), or ::LC_ERR_NOT_FOUND (no such
  *   chat), ::LC_ERR_NOT_LOGGED_IN (no account), ::LC_ERR_INVALID_ARG,

@@ -32,8 +32,8 @@ static void forget(lc_client *c, const char *const *ids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int k = find_sub(c, ids[i]);
 		if (k >= 0)
-			memcpy(c->subs[k], c->subs[--c->n_subs],
-			       sizeof c->subs[0]);
+			memmove(c->subs[k], c->subs[--c->n_subs],
+				sizeof c->subs[0]);
 	}
 }
 
