@@ -1,6 +1,9 @@
-/* chat: the reference client's one-shot commands, for people and scripts.
+/* chat: the reference client, for people and scripts.
  *
- *   chat --home DIR --server HOST:PORT [--json] COMMAND [ARGS]
+ *   chat --home DIR --server HOST:PORT [--json]
+ *        [--on-key-change hold|continue] [COMMAND [ARGS]]
+ *
+ * Without a command: the interactive mode (interactive.c, /help).
  *
  *   register --phone P | --email E --name NAME   password: CHAT_PASSWORD
  *   login --phone P | --email E                  or a prompt
@@ -17,6 +20,7 @@
  *   group leave GROUP | group info GROUP
  *   fingerprint TO        the safety number with TO
  *   status TO             online / last seen
+ *   trust TO              accept TO's new identity key, send what was held
  *
  * Every command connects, logs in by token, does its work, waits until the
  * server has answered and exits 0 (1 on failure). With --json each event
