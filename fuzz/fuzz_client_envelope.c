@@ -1,7 +1,7 @@
 /* Fuzz the client session's handling of what the server sends: the input
  * is a sequence of Envelopes, each with a 2-byte big-endian length, fed as
  * decrypted payloads to a logged-in session that has one request of every
- * kind in flight (request ids 1 to 12). Pushes (Deliver with any body,
+ * kind in flight (request ids 1 to 14). Pushes (Deliver with any body,
  * Receipt, GroupEvent, PresenceUpdate, PrekeysLow) and answers (bundles,
  * groups, presence, errors) run their real paths into a real store.
  * Invariants: no crash, no leak, an account always has a valid user id
@@ -61,8 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	C->keys_done = 1;
 	C->state = LC_CLIENT_READY;
 	C->blocked = 0;
+	C->reads_busy = 0;
+	C->n_subs = 0;
 	memset(C->pend, 0, sizeof C->pend);
-	for (int k = 1; k <= LC_CL_REQ_HEARTBEAT; k++) {
+	for (int k = 1; k <= LC_CL_REQ_PRESENCE_RENEW; k++) {
 		lc_cl_pending *p = &C->pend[k - 1];
 		p->rid = (uint64_t)k;
 		p->kind = k;

@@ -8,10 +8,11 @@
 int usage(void)
 {
 	fprintf(stderr,
-		"usage: chat --home DIR --server HOST:PORT [--http HOST:PORT] "
-		"[--json] COMMAND\n"
-		"       (--server ws://HOST:PORT/PATH: over WebSocket, e.g.\n"
-		"        ws://127.0.0.1:7422/v1/ws; the path defaults to /v1/ws)\n"
+		"usage: chat --home DIR --server HOST:PORT [--http HOST:PORT]\n"
+		"            [--json] [--on-key-change hold|continue] [COMMAND]\n"
+		"  (no command: the interactive mode, /help lists its commands)\n"
+		"  (--server ws://HOST:PORT/PATH: over WebSocket, e.g.\n"
+		"   ws://127.0.0.1:7422/v1/ws; the path defaults to /v1/ws)\n"
 		"  register --phone P | --email E --name NAME\n"
 		"  login --phone P | --email E\n  logout\n  send TO TEXT\n"
 		"  sync [--wait SECONDS]\n  read CHAT\n  chats\n"
@@ -19,7 +20,7 @@ int usage(void)
 		"  search QUERY [--chat CHAT]\n  contact TO\n"
 		"  group create NAME MEMBER...\n  group add|remove GROUP MEMBER...\n"
 		"  group leave GROUP\n  group info GROUP\n"
-		"  fingerprint TO\n  status TO\n"
+		"  fingerprint TO\n  status TO\n  trust TO\n"
 		"  send-file TO PATH [--caption TEXT] [--mime TYPE]\n"
 		"TO, CHAT, GROUP and MEMBER: +PHONE, EMAIL, USER_ID, group:NAME\n");
 	return 2;
@@ -29,8 +30,9 @@ int parse_command(int argc, char **argv)
 {
 	static const char *const names[] = { "register", "login", "logout",
 		"send", "sync", "read", "chats", "history", "search", "group",
-		"fingerprint", "status", "contact", "send-file" };
-	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1, 2 };
+		"fingerprint", "status", "contact", "send-file", "trust" };
+	static const int need[] = { 0, 0, 0, 2, 0, 1, 0, 1, 1, 2, 1, 1, 1, 2,
+				    1 };
 	int k = -1;
 
 	for (int i = 0; i < C_COUNT && argc > 0; i++)

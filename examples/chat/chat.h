@@ -12,7 +12,9 @@
 
 enum cmd { C_REGISTER, C_LOGIN, C_LOGOUT, C_SEND, C_SYNC, C_READ, C_CHATS,
 	   C_HISTORY, C_SEARCH, C_GROUP, C_FINGERPRINT, C_STATUS, C_CONTACT,
-	   C_SEND_FILE, C_COUNT };
+	   C_SEND_FILE, C_TRUST, C_COUNT,
+	   /* interactive mode only */
+	   C_OPEN, C_INTERACTIVE };
 
 #define MAX_ARGS 64
 
@@ -44,13 +46,23 @@ struct chat_state {
 	int downloads;       /* files still downloading (sync) */
 	int file_errors;     /* files that could not be saved */
 	int extra_waits;     /* deadline extensions spent on downloads */
+	int hold;            /* --on-key-change hold */
+	/* interactive mode */
+	int interactive;
+	int busy;            /* a command is under way */
+	char *open_chat;     /* /open: where plain lines go (resolved id) */
+	char *open_label;    /* and how the user named it */
 };
 
 extern struct chat_state A;
 
 /* util.c */
 uint64_t now_ms(void);
+/* The command ended: one-shot, the program exits with @p rc; interactive,
+ * the next line is read. */
 void finish(int rc);
+/* Leave the event loop: the program exits with @p rc. */
+void quit(int rc);
 void json_str(const char *s);
 void hex(const uint8_t *b, size_t n, char *out);
 
@@ -90,9 +102,34 @@ int user_only(const char *v, const char *arg);
 
 /* commands.c, local.c */
 void start_command(void);
+/* A message to @p uid waits for `trust` (printed; ends a one-shot send). */
+void held_notice(const char *uid);
+/* trust: ends the command once the outbox is empty. */
+void outbox_check(void);
 void cmd_chats(void);
 void cmd_history(void);
 void cmd_search(void);
+
+/* marks.c: own messages of this run, so that a receipt change re-prints
+ * the message with its new mark. */
+void marks_add(const uint8_t id[16], const char *chat, const char *text);
+/* 1 when the change was printed (a known message whose aggregate moved). */
+int marks_update(const uint8_t id[16], int aggregate);
+
+/* interactive.c: the interactive mode (no command given). */
+int interactive_start(void);
+void interactive_line(char *line);
+void interactive_done(void);
+void interactive_receipt(void);
+void interactive_stop(void);
+
+/* ui.c: the terminal. Call ui_out() before printing anything that is not
+ * the answer to the line just typed: it clears the line being edited,
+ * which comes back once the loop is idle. */
+int ui_start(void);
+void ui_out(void);
+void ui_prompt(void);
+void ui_stop(void);
 
 /* password.c, args.c */
 void read_password(void);

@@ -9,6 +9,15 @@
 
 #include "chat.h"
 
+/* This account as people read it: its own display name, or its id. */
+static const char *self_name(void)
+{
+	const char *uid = lc_client_user_id(A.c);
+	const struct name *e = names_find('u', uid, 1);
+
+	return e && e->name[0] ? e->name : uid;
+}
+
 static void on_state(int state, int reason, void *ud)
 {
 	(void)ud;
@@ -20,11 +29,18 @@ static void on_state(int state, int reason, void *ud)
 				      now_ms());
 	else if (state == LC_CLIENT_CONNECTED &&
 		 lc_client_user_id(A.c)[0] == 0) {
+		ui_out();
 		fprintf(stderr, "not logged in: run `chat login` first\n");
-		finish(1);
+		quit(1);
+	} else if (state == LC_CLIENT_READY && A.interactive) {
+		ui_out();
+		if (!A.json)
+			printf("-- online as %s\n", self_name());
+		interactive_done();
 	} else if (state == LC_CLIENT_READY) {
 		start_command();
 	} else if (state == LC_CLIENT_DISCONNECTED && reason) {
+		ui_out();
 		fprintf(stderr, "connection lost (%s)\n", lc_strerror(reason));
 	}
 }
@@ -53,6 +69,11 @@ static void on_receipt(const uint8_t *id, const char *uid, uint32_t dev,
 
 	(void)ud;
 	hex(id, 16, h);
+	if (A.interactive)
+		interactive_receipt();
+	if (A.interactive && !A.json && marks_update(id, aggregate))
+		return;
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"receipt\",\"id\":\"%s\",\"user\":\"%s\","
 		       "\"name\":", h, uid);
@@ -63,7 +84,10 @@ static void on_receipt(const uint8_t *id, const char *uid, uint32_t dev,
 		printf("%.8s %s: %s (%s)\n", h, user_name(uid),
 		       ticks[state % 5], state_names[state % 5]);
 	}
-	if ((A.cmd == C_SEND || A.cmd == C_SEND_FILE) &&
+	if (!A.interactive && A.cmd == C_TRUST &&
+	    aggregate >= LC_RECEIPT_SENT)
+		outbox_check();
+	if (!A.interactive && (A.cmd == C_SEND || A.cmd == C_SEND_FILE) &&
 	    memcmp(id, A.sent_id, 16) == 0 &&
 	    aggregate >= LC_RECEIPT_SENT &&
 	    aggregate != LC_RECEIPT_FAILED && A.wait_s == 0)
@@ -80,6 +104,7 @@ static void on_presence(const char *uid, int online, uint64_t last,
 	(void)ud;
 	if (last && gmtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"presence\",\"user\":\"%s\",\"name\":", uid);
 		json_str(user_name(uid));
@@ -104,6 +129,7 @@ static void on_group(const lc_client_group *g, int change, const char *actor,
 		if (e == NULL || strcmp(e->name, g->name) != 0)
 			names_put('g', h, "", g->name);
 	}
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"group\",\"id\":\"%s\",\"name\":", h);
 		json_str(g->name ? g->name : "");
@@ -125,12 +151,36 @@ static void on_group(const lc_client_group *g, int change, const char *actor,
 	}
 }
 
+/* After the key-change event: a one-shot send to a held user ends, its
+ * message waiting in the outbox for `trust`. */
+static void held_check(const char *uid)
+{
+	if (!A.interactive && A.cmd == C_SEND && A.res[0] &&
+	    strcmp(A.res[0], uid) == 0 && lc_client_identity_held(A.c, uid) == 1)
+		held_notice(uid);
+}
+
+/* A contact's key changed: say so, and what the policy does about it. */
 static void on_identity(const char *uid, uint32_t dev, void *ud)
 {
+	int held = A.hold && lc_client_identity_held(A.c, uid) == 1;
+
 	(void)ud;
-	printf(A.json ? "{\"event\":\"identity_changed\",\"user\":\"%s\","
-			"\"device\":%u}\n" :
-			"warning: %s/%u has a new identity key\n", uid, dev);
+	ui_out();
+	if (A.json) {
+		printf("{\"event\":\"identity_changed\",\"user\":\"%s\","
+		       "\"device\":%u,\"name\":", uid, dev);
+		json_str(user_name(uid));
+		printf(",\"held\":%s}\n", held ? "true" : "false");
+		held_check(uid);
+		return;
+	}
+	printf("warning: %s/%u has a new identity key: compare "
+	       "`fingerprint` again\n", user_name(uid), dev);
+	if (held)
+		printf("  messages to %s are held until `trust %s`\n",
+		       user_name(uid), user_name(uid));
+	held_check(uid);
 }
 
 static void on_user(const char *uid, const char *name, void *ud)
@@ -152,6 +202,7 @@ static void on_done(int op, int code, const uint8_t *id, void *ud)
 	if (A.finished)
 		return; /* requests cut off by exiting */
 	if (code) {
+		ui_out();
 		fprintf(stderr, "failed: %s\n", lc_strerror(code));
 		finish(1);
 		return;
@@ -174,6 +225,7 @@ static void on_error(int code, const uint8_t *id, void *ud)
 {
 	(void)ud;
 	(void)id;
+	ui_out();
 	fprintf(stderr, "error: %s\n", lc_strerror(code));
 }
 

@@ -1,8 +1,10 @@
-/* chat: the reference client's one-shot commands, for people and scripts.
+/* chat: the reference client, for people and scripts.
  *
  *   chat --home DIR --server HOST:PORT [--http HOST:PORT] [--json]
- *        COMMAND [ARGS]
+ *        [--on-key-change hold|continue] [COMMAND [ARGS]]
  *   chat --home DIR --server ws://HOST:PORT/PATH ...   (WebSocket)
+ *
+ * Without a command: the interactive mode (interactive.c, /help).
  *
  *   register --phone P | --email E --name NAME   password: CHAT_PASSWORD
  *   login --phone P | --email E                  or a prompt
@@ -19,6 +21,7 @@
  *   group leave GROUP | group info GROUP
  *   fingerprint TO        the safety number with TO
  *   status TO             online / last seen
+ *   trust TO              accept TO's new identity key, send what was held
  *   send-file TO PATH [--caption TEXT] [--mime TYPE]
  *                         encrypt, upload over HTTP, send the pointer
  *
@@ -44,6 +47,19 @@
 #include "chat.h"
 
 struct chat_state A;
+
+/* --on-key-change hold|continue: what a contact's new key does to the
+ * messages for them (doc/client.md, "Safety numbers and key changes"). */
+static int key_policy(const char *v)
+{
+	if (strcmp(v, "hold") == 0)
+		A.hold = 1;
+	else if (strcmp(v, "continue") == 0)
+		A.hold = 0;
+	else
+		return -1;
+	return 0;
+}
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -119,13 +135,18 @@ int main(int argc, char **argv)
 			http = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			A.json = 1;
+		else if (strcmp(argv[i], "--on-key-change") == 0 &&
+			 i + 1 < argc && key_policy(argv[++i]) == 0)
+			continue;
 		else
 			return usage();
 	}
 	if (!home ||
 	    parse_server(server, host, sizeof host, &port, &ws_path) ||
-	    parse_command(argc - i, argv + i))
+	    (i < argc && parse_command(argc - i, argv + i)))
 		return usage();
+	if (i == argc)
+		A.cmd = C_INTERACTIVE;
 	if (http == NULL) { /* chatd's default layout: 7420 tcp, 7421 http,
 			       7422 ws */
 		strcpy(http_host, host);
@@ -139,6 +160,7 @@ int main(int argc, char **argv)
 		read_password();
 	cfg.version = LC_CLIENT_CONFIG_VERSION;
 	cfg.store_dir = home;
+	cfg.flags = A.hold ? LC_CLIENT_HOLD_ON_KEY_CHANGE : 0;
 	callbacks_fill(&cb);
 	A.rc = 1;
 	A.lookup_idx = -1;
@@ -157,12 +179,22 @@ int main(int argc, char **argv)
 	if (lc_client_event_new(&A.ev, A.base, A.c, &ec) ||
 	    lc_client_event_start(A.ev))
 		return 1;
-	A.deadline = evtimer_new(A.base, on_deadline, NULL);
-	tv.tv_sec = A.cmd == C_SYNC ? (A.wait_s ? A.wait_s : 2) : 30;
-	tv.tv_usec = 0;
-	evtimer_add(A.deadline, &tv);
+	if (i == argc) {
+		if (interactive_start()) {
+			fprintf(stderr, "cannot read the terminal\n");
+			return 1;
+		}
+	} else {
+		A.deadline = evtimer_new(A.base, on_deadline, NULL);
+		tv.tv_sec = A.cmd == C_SYNC ? (A.wait_s ? A.wait_s : 2) : 30;
+		tv.tv_usec = 0;
+		evtimer_add(A.deadline, &tv);
+	}
 	event_base_dispatch(A.base);
-	event_free(A.deadline);
+	if (A.interactive)
+		interactive_stop();
+	if (A.deadline)
+		event_free(A.deadline);
 	lc_client_event_free(A.ev);
 	lc_client_free(A.c);
 	event_base_free(A.base);

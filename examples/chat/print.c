@@ -40,6 +40,7 @@ void print_message(const lc_store_message *m, const char *chat,
 		file_label(media, label, sizeof label);
 		text = label;
 	}
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"message\",\"id\":\"%s\",\"chat\":", id);
 		json_str(chat);

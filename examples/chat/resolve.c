@@ -19,6 +19,8 @@ static int is_target(int i)
 	case C_FINGERPRINT:
 	case C_STATUS:
 	case C_CONTACT:
+	case C_TRUST:
+	case C_OPEN:
 		return i == 0;
 	case C_GROUP:
 		return strcmp(A.args[0], "create") == 0 ? i >= 2 : i >= 1;
@@ -56,6 +58,7 @@ static int resolve_group(const char *to, char **out)
 static int resolve_one(const char *to, char **out, int idx)
 {
 	const struct name *e;
+	int rc;
 
 	if (*out)
 		return 0;
@@ -71,9 +74,11 @@ static int resolve_one(const char *to, char **out, int idx)
 	}
 	A.lookup_idx = idx;
 	A.waiting_lookup = 1;
-	if (lc_client_lookup(A.c, to[0] == '+' ? to : NULL,
-			     to[0] == '+' ? NULL : to, now_ms()))
+	if ((rc = lc_client_lookup(A.c, to[0] == '+' ? to : NULL,
+				   to[0] == '+' ? NULL : to, now_ms())) != 0) {
+		fprintf(stderr, "cannot look %s up: %s\n", to, lc_strerror(rc));
 		return -1;
+	}
 	lc_client_event_kick(A.ev);
 	return 1;
 }

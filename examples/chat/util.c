@@ -15,13 +15,26 @@ uint64_t now_ms(void)
 	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
-void finish(int rc)
+void quit(int rc)
 {
 	if (A.finished)
 		return;
 	A.finished = 1;
 	A.rc = rc;
 	event_base_loopbreak(A.base);
+}
+
+void finish(int rc)
+{
+	if (!A.interactive) {
+		quit(rc);
+		return;
+	}
+	if (A.busy) {
+		A.busy = 0;
+		A.rc = rc;
+		interactive_done();
+	}
 }
 
 /* A string as a JSON string body (quotes and controls escaped). */

@@ -65,6 +65,9 @@ typedef struct lc_client lc_client;
 #define LC_CLIENT_SAFETY_NUMBER_SIZE 61
 /** Longest text one message carries (bytes of UTF-8). */
 #define LC_CLIENT_TEXT_MAX 60000u
+/** Most users one session keeps presence subscriptions for (renewed after
+ *  every reconnect). */
+#define LC_CLIENT_MAX_PRESENCE 256u
 
 /** @brief ::LC_CLIENT_ID_LEN, for bindings. */
 LC_API size_t lc_client_id_len(void);
@@ -686,9 +689,21 @@ LC_API LC_WARN_UNUSED int lc_client_http_token(const lc_client *c, char *out,
 /**
  * @brief Mark a chat read and send read receipts for its unread incoming
  *        messages to their senders.
- * @return 0, or ::LC_ERR_NOT_FOUND (no such chat), ::LC_ERR_NOT_LOGGED_IN
- *   (not ::LC_CLIENT_READY: nothing is marked), ::LC_ERR_INVALID_ARG, the
- *   store's errors.
+ *
+ * The receipts are queued in the store first and the chat is marked read
+ * at once, in any connection state; they are sent now when the session is
+ * ::LC_CLIENT_READY, else when it next becomes READY (also after a
+ * restart), one Receipt per sender device at a time. A receipt leaves the
+ * queue when the server answers it: ::lc_client_callbacks.done reports
+ * ::LC_CLIENT_OP_READ with 0 or the server's code; a connection lost
+ * before the answer keeps it queued (no done) and it is sent again. The
+ * queue holds up to ::LC_STORE_BLOB_MAX bytes (21 bytes and the sender's
+ * user id per message: about 1200 messages from 32-character ids); when
+ * full, the oldest receipts are dropped.
+ * @return 0 (also when nothing was unread), or ::LC_ERR_NOT_FOUND (no such
+ *   chat), ::LC_ERR_NOT_LOGGED_IN (no account), ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_NOMEM, the store's errors (nothing is marked when queueing
+ *   failed).
  */
 LC_API int lc_client_mark_read(lc_client *c, const char *chat_id,
 			       uint64_t now);
@@ -765,8 +780,18 @@ LC_API int lc_client_group_leave(lc_client *c, const uint8_t *group_id,
 /**
  * @brief Ask for users' presence and subscribe to changes (or
  *        unsubscribe). Answers come to ::lc_client_callbacks.presence.
+ *
+ * The session remembers the users whose subscription the server accepted
+ * (in memory, up to ::LC_CLIENT_MAX_PRESENCE) and subscribes to them again
+ * each time it becomes ::LC_CLIENT_READY after a reconnect; that answer
+ * reports their current state through the presence callback (no done).
+ * If the server refuses the renewal (a user it no longer allows), the list
+ * is forgotten and ::lc_client_callbacks.error gets the code: subscribe
+ * again to the users still wanted.
+ * @param[in] user_ids 1 .. ::LC_CLIENT_MAX_PRESENCE user ids.
  * @return 0 when sent, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOT_LOGGED_IN,
- *   ::LC_ERR_UNAVAILABLE, ::LC_ERR_NOMEM.
+ *   ::LC_ERR_UNAVAILABLE (too many requests in flight, or more than
+ *   ::LC_CLIENT_MAX_PRESENCE users would be subscribed), ::LC_ERR_NOMEM.
  */
 LC_API int lc_client_presence_subscribe(lc_client *c,
 					const char *const *user_ids,

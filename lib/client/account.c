@@ -114,6 +114,7 @@ void lc_cl_on_login(lc_client *c, const Libchat__Ack *a, int kind,
 	lc_cl_set_state(c, LC_CLIENT_READY, 0);
 	lc_cl_done(c, op, 0, NULL);
 	lc_cl_outbox_pump(c, now);
+	lc_cl_on_ready(c, now);
 }
 
 int lc_client_logout(lc_client *c, int all_devices, uint64_t now)

@@ -28,7 +28,8 @@ enum lc_cl_req {
 	LC_CL_REQ_GROUP,
 	LC_CL_REQ_PRESENCE,
 	LC_CL_REQ_HEARTBEAT,
-	LC_CL_REQ_LOOKUP
+	LC_CL_REQ_LOOKUP,
+	LC_CL_REQ_PRESENCE_RENEW /* a subscription renewed after a reconnect */
 };
 
 typedef struct lc_cl_pending {
@@ -81,6 +82,15 @@ struct lc_client {
 
 	uint64_t next_rid;
 	lc_cl_pending pend[LC_CLIENT_MAX_PENDING];
+
+	/* reads.c: the queued read receipt in flight */
+	int reads_busy;
+	char reads_uid[LC_CL_UID_MAX + 1];
+	uint32_t reads_dev;
+	size_t reads_count;
+	/* presence.c: subscriptions the server accepted, renewed on READY */
+	size_t n_subs;
+	char subs[LC_CLIENT_MAX_PRESENCE][LC_CL_UID_MAX + 1];
 };
 
 /* io.c: one decrypted Envelope from the server (tests and fuzzing feed
@@ -218,10 +228,23 @@ void lc_cl_on_deliver(lc_client *c, const lc_envelope *e, uint64_t now);
 void lc_cl_on_receipt(lc_client *c, const lc_envelope *e, uint64_t now);
 void lc_cl_ack_push(lc_client *c, uint64_t rid, uint64_t now);
 
-/* social.c: groups and presence */
+/* social.c: groups, lookups */
 void lc_cl_on_group(lc_client *c, const Libchat__GroupInfo *g, int change,
 		    const char *actor);
-void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
 void lc_cl_on_user(lc_client *c, const Libchat__Ack *a);
+/* The session became READY: queued reads and presence subscriptions go
+ * out again (after the outbox pump). */
+void lc_cl_on_ready(lc_client *c, uint64_t now);
+
+/* presence.c */
+void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
+void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a);
+void lc_cl_presence_renew(lc_client *c, uint64_t now);
+void lc_cl_presence_renew_failed(lc_client *c, int code);
+
+/* reads.c: read receipts queued in the store */
+int lc_cl_reads_queue(lc_client *c, const lc_store_page *pg);
+void lc_cl_reads_flush(lc_client *c, uint64_t now);
+void lc_cl_reads_answer(lc_client *c, int code, uint64_t now);
 
 #endif

@@ -51,8 +51,8 @@ static void fail_pending(lc_client *c)
 		case LC_CL_REQ_PROFILE:
 			lc_cl_done(c, LC_CLIENT_OP_PROFILE, LC_ERR_NOT_CONNECTED, NULL);
 			break;
-		case LC_CL_REQ_READ:
-			lc_cl_done(c, LC_CLIENT_OP_READ, LC_ERR_NOT_CONNECTED, NULL);
+		case LC_CL_REQ_READ: /* stays queued for the next READY */
+			c->reads_busy = 0;
 			break;
 		case LC_CL_REQ_GROUP:
 			lc_cl_done(c, LC_CLIENT_OP_GROUP, LC_ERR_NOT_CONNECTED, NULL);
@@ -171,13 +171,16 @@ static void on_error_answer(lc_client *c, lc_cl_pending *p, int code,
 		lc_cl_on_send_answer(c, p, e, now);
 		break;
 	case LC_CL_REQ_READ:
-		lc_cl_done(c, LC_CLIENT_OP_READ, code, NULL);
+		lc_cl_reads_answer(c, code, now);
 		break;
 	case LC_CL_REQ_GROUP:
 		lc_cl_done(c, LC_CLIENT_OP_GROUP, code, NULL);
 		break;
 	case LC_CL_REQ_PRESENCE:
 		lc_cl_done(c, LC_CLIENT_OP_PRESENCE, code, NULL);
+		break;
+	case LC_CL_REQ_PRESENCE_RENEW:
+		lc_cl_presence_renew_failed(c, code);
 		break;
 	case LC_CL_REQ_LOOKUP:
 		lc_cl_done(c, LC_CLIENT_OP_LOOKUP, code, NULL);
@@ -200,6 +203,7 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		break;
 	case LC_CL_REQ_LOGOUT:
 		lc_cl_account_forget(c);
+		c->n_subs = 0; /* nothing to renew without an account */
 		lc_cl_set_state(c, LC_CLIENT_CONNECTED, 0);
 		lc_cl_done(c, LC_CLIENT_OP_LOGOUT, 0, NULL);
 		break;
@@ -219,6 +223,7 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 			c->login_op = 0;
 			lc_cl_set_state(c, LC_CLIENT_READY, 0);
 			lc_cl_done(c, op, 0, NULL);
+			lc_cl_on_ready(c, now);
 		}
 		lc_cl_outbox_pump(c, now);
 		break;
@@ -229,7 +234,7 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		lc_cl_on_send_answer(c, p, e, now);
 		break;
 	case LC_CL_REQ_READ:
-		lc_cl_done(c, LC_CLIENT_OP_READ, 0, NULL);
+		lc_cl_reads_answer(c, 0, now);
 		break;
 	case LC_CL_REQ_GROUP:
 		if (a->result_case == LIBCHAT__ACK__RESULT_GROUP)
@@ -237,10 +242,11 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		lc_cl_done(c, LC_CLIENT_OP_GROUP, 0, NULL);
 		break;
 	case LC_CL_REQ_PRESENCE:
-		if (a->result_case == LIBCHAT__ACK__RESULT_PRESENCE)
-			for (size_t i = 0; i < a->presence->n_users; i++)
-				lc_cl_on_presence(c, a->presence->users[i]);
+		lc_cl_on_presence_list(c, a);
 		lc_cl_done(c, LC_CLIENT_OP_PRESENCE, 0, NULL);
+		break;
+	case LC_CL_REQ_PRESENCE_RENEW:
+		lc_cl_on_presence_list(c, a);
 		break;
 	case LC_CL_REQ_LOOKUP:
 		lc_cl_on_user(c, a);

@@ -1,4 +1,4 @@
-/* Groups, presence, read receipts and safety numbers. */
+/* Groups, marking chats read, safety numbers and lookups. */
 #include <string.h>
 
 #include <sodium.h>
@@ -143,71 +143,10 @@ void lc_cl_on_group(lc_client *c, const Libchat__GroupInfo *g, int change,
 	c->cb.group(&out, change, actor, c->ud);
 }
 
-int lc_client_presence_subscribe(lc_client *c, const char *const *user_ids,
-				 size_t n, int unsubscribe, uint64_t now)
+void lc_cl_on_ready(lc_client *c, uint64_t now)
 {
-	Libchat__PresenceSubscribe p = LIBCHAT__PRESENCE_SUBSCRIBE__INIT;
-	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
-
-	if (c == NULL || n == 0 || !valid_list(user_ids, n))
-		return LC_ERR_INVALID_ARG;
-	if (!logged_in(c))
-		return LC_ERR_NOT_LOGGED_IN;
-	p.user_ids = (char **)user_ids;
-	p.n_user_ids = n;
-	p.unsubscribe = unsubscribe != 0;
-	e.body_case = LIBCHAT__ENVELOPE__BODY_PRESENCE_SUBSCRIBE;
-	e.presence_subscribe = &p;
-	return lc_cl_emit(c, &e, LC_CL_REQ_PRESENCE, now, NULL);
-}
-
-void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u)
-{
-	if (c->cb.presence && lc_cl_valid_uid(u->user_id))
-		c->cb.presence(u->user_id, u->online, u->last_seen_ms, c->ud);
-}
-
-/* One READ receipt per sender device, for the unread incoming messages. */
-static int send_reads(lc_client *c, const lc_store_page *pg, uint64_t now)
-{
-	ProtobufCBinaryData ids[LC_STORE_PAGE_MAX];
-	size_t n = lc_store_page_count(pg);
-	int done[LC_STORE_PAGE_MAX] = {0};
-
-	for (size_t i = 0; i < n; i++) {
-		const lc_store_message *a = lc_store_page_get(pg, i);
-		Libchat__Receipt r = LIBCHAT__RECEIPT__INIT;
-		Libchat__Address peer = LIBCHAT__ADDRESS__INIT;
-		lc_envelope e = LIBCHAT__ENVELOPE__INIT;
-		size_t k = 0;
-		int rc;
-
-		if (done[i] || a->flags & (LC_STORE_MSG_OUTGOING |
-					   LC_STORE_MSG_CORRUPT))
-			continue;
-		for (size_t j = i; j < n; j++) {
-			const lc_store_message *b = lc_store_page_get(pg, j);
-			if (done[j] || b->flags & LC_STORE_MSG_OUTGOING ||
-			    strcmp(a->sender_id, b->sender_id) != 0 ||
-			    a->sender_device != b->sender_device)
-				continue;
-			done[j] = 1;
-			ids[k].data = (uint8_t *)b->id;
-			ids[k++].len = LC_CLIENT_ID_LEN;
-		}
-		peer.user_id = (char *)a->sender_id;
-		peer.device_id = a->sender_device;
-		r.type = LIBCHAT__RECEIPT_TYPE__RECEIPT_READ;
-		r.peer = &peer;
-		r.message_ids = ids;
-		r.n_message_ids = k;
-		r.time_ms = now;
-		e.body_case = LIBCHAT__ENVELOPE__BODY_RECEIPT;
-		e.receipt = &r;
-		if ((rc = lc_cl_emit(c, &e, LC_CL_REQ_READ, now, NULL)))
-			return rc;
-	}
-	return 0;
+	lc_cl_reads_flush(c, now);
+	lc_cl_presence_renew(c, now);
 }
 
 int lc_client_mark_read(lc_client *c, const char *chat_id, uint64_t now)
@@ -219,7 +158,7 @@ int lc_client_mark_read(lc_client *c, const char *chat_id, uint64_t now)
 
 	if (c == NULL || chat_id == NULL)
 		return LC_ERR_INVALID_ARG;
-	if (!logged_in(c))
+	if (!c->has_account)
 		return LC_ERR_NOT_LOGGED_IN;
 	if ((rc = lc_store_chat_get(c->store, chat_id, &ch)))
 		return rc;
@@ -231,9 +170,12 @@ int lc_client_mark_read(lc_client *c, const char *chat_id, uint64_t now)
 		unread = LC_STORE_PAGE_MAX;
 	if ((rc = lc_store_messages_page(c->store, chat_id, 0, unread, &pg)))
 		return rc;
-	rc = send_reads(c, pg, now);
+	rc = lc_cl_reads_queue(c, pg);
 	lc_store_page_free(pg);
-	return rc ? rc : lc_store_chat_mark_read(c->store, chat_id);
+	if (rc == 0)
+		rc = lc_store_chat_mark_read(c->store, chat_id);
+	lc_cl_reads_flush(c, now); /* now if READY, else on the next READY */
+	return rc;
 }
 
 int lc_client_safety_number(lc_client *c, const char *user_id,

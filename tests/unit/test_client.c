@@ -49,12 +49,14 @@ typedef struct tc {
 	uint8_t group_id[16];
 	int presence_online;
 	char presence_uid[65];
+	int n_presence;
 	int n_errors;
 	int last_error;
 	char found[65];
 	uint32_t flags; /* lc_client_config.flags */
 	const uint8_t *store_key;  /* lc_client_config.store_key */
 	const uint8_t *server_key; /* lc_client_config.server_key */
+	const lc_allocator *mem;   /* lc_client_config.mem */
 } tc;
 
 static struct {
@@ -182,6 +184,7 @@ static void cb_presence(const char *uid, int online, uint64_t last,
 	tc *t = ud;
 
 	(void)last;
+	t->n_presence++;
 	t->presence_online = online;
 	snprintf(t->presence_uid, sizeof t->presence_uid, "%s", uid);
 }
@@ -262,6 +265,7 @@ static void client_open(tc *t)
 	cfg.flags = t->flags;
 	cfg.store_key = t->store_key;
 	cfg.server_key = t->server_key;
+	cfg.mem = t->mem;
 	ck_assert_int_eq(lc_client_new(&t->c, &cfg, &client_cb, t), 0);
 }
 
@@ -1396,6 +1400,246 @@ START_TEST(client_prekeys_top_up)
 }
 END_TEST
 
+/* The read-receipt queue of a store: 1 when entries wait, else 0. */
+static int reads_queued(tc *t)
+{
+	size_t len = 0;
+	int rc = lc_store_blob_get(lc_client_store(t->c), LC_STORE_BLOB_LOCAL,
+				   (const uint8_t *)"reads", 5, NULL, 0, &len);
+
+	if (rc == LC_ERR_NOT_FOUND)
+		return 0;
+	ck_assert_int_eq(rc, LC_ERR_BUFFER_TOO_SMALL);
+	return 1;
+}
+
+/* Bob reads while offline: the chat is read at once, the receipts wait in
+ * his store (across a restart) and reach Alice on his next connection. */
+START_TEST(client_read_receipts_queued_offline)
+{
+	tc *a, *b;
+	uint8_t id1[16], id2[16];
+	const char *chat;
+	lc_store_chats *ch = NULL;
+
+	setup();
+	a = user("+15550000131");
+	b = user("+15550000132");
+	send_text(a, b, "one", id1);
+	send_text(a, b, "two", id2);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_int_eq(rstate(a, id2), LC_RECEIPT_DELIVERED);
+	drop(b);
+	chat = lc_client_user_id(a->c);
+	ck_assert_int_eq(lc_client_mark_read(b->c, chat, T.now), 0);
+	ck_assert_int_eq(lc_store_chat_get(lc_client_store(b->c), chat, &ch), 0);
+	ck_assert_uint_eq(lc_store_chats_get(ch, 0)->unread, 0);
+	lc_store_chats_free(ch);
+	ck_assert_int_eq(reads_queued(b), 1);
+	pump();
+	ck_assert_int_eq(rstate(a, id1), LC_RECEIPT_DELIVERED);
+	kill_client(b); /* the queue is in the store, not in memory */
+	client_open(b);
+	ck_assert_int_eq(reads_queued(b), 1);
+	b->n_done = 0;
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(rstate(a, id1), LC_RECEIPT_READ);
+	ck_assert_int_eq(rstate(a, id2), LC_RECEIPT_READ);
+	ck_assert_int_eq(reads_queued(b), 0);
+	ck_assert_int_eq(b->last_done_op, LC_CLIENT_OP_READ);
+	ck_assert_int_eq(b->last_done_code, 0);
+	ck_assert_int_eq(a->n_errors + b->n_errors, 0);
+	teardown();
+}
+END_TEST
+
+/* A receipt sent but cut off with its connection is sent again. */
+START_TEST(client_read_receipts_survive_lost_connection)
+{
+	tc *a, *b, *c;
+	uint8_t ia[16], ic[16];
+	int done_before;
+
+	setup();
+	a = user("+15550000141");
+	b = user("+15550000142");
+	c = user("+15550000143");
+	send_text(a, b, "from alice", ia);
+	send_text(c, b, "from carol", ic);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 2);
+	ck_assert_int_eq(lc_client_mark_read(b->c, lc_client_user_id(a->c),
+					     T.now), 0);
+	ck_assert_int_eq(lc_client_mark_read(b->c, lc_client_user_id(c->c),
+					     T.now), 0);
+	done_before = b->n_done;
+	drop(b); /* before any byte reached the server */
+	ck_assert_int_eq(b->n_done, done_before); /* queued, not failed */
+	pump();
+	ck_assert_int_eq(rstate(a, ia), LC_RECEIPT_DELIVERED);
+	ck_assert_int_eq(reads_queued(b), 1);
+	connect_client(b);
+	pump();
+	/* one Receipt per sender device, one after the other */
+	ck_assert_int_eq(rstate(a, ia), LC_RECEIPT_READ);
+	ck_assert_int_eq(rstate(c, ic), LC_RECEIPT_READ);
+	ck_assert_int_eq(reads_queued(b), 0);
+	teardown();
+}
+END_TEST
+
+/* Every allocation of an offline mark_read may fail: the call reports
+ * NOMEM and leaves a state the next call completes. */
+START_TEST(client_read_receipts_allocation_failures)
+{
+	lc_test_alloc ta;
+	tc *a, *b;
+	uint8_t id[16];
+	int rc = -1;
+
+	lc_test_alloc_init(&ta, 0);
+	setup();
+	a = user("+15550000151");
+	b = client_new();
+	kill_client(b);
+	b->mem = &ta.hooks;
+	client_open(b);
+	connect_client(b);
+	ck_assert_int_eq(lc_client_register(b->c, "+15550000152", NULL, "B",
+					    "correct horse", T.now), 0);
+	pump();
+	ck_assert_int_eq(b->state, LC_CLIENT_READY);
+	send_text(a, b, "hello", id);
+	pump();
+	drop(b);
+	for (long k = 1; rc != 0; k++) {
+		ta.fail_at = ta.allocs + k;
+		rc = lc_client_mark_read(b->c, lc_client_user_id(a->c), T.now);
+		ck_assert(rc == 0 || rc == LC_ERR_NOMEM);
+		ck_assert_int_lt(k, 1000);
+	}
+	ta.fail_at = 0;
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(rstate(a, id), LC_RECEIPT_READ);
+	kill_client(b);
+	ck_assert_int_eq(ta.live, 0);
+	teardown();
+}
+END_TEST
+
+/* A full queue drops its oldest receipts, whole, to take new ones; the
+ * server's answers drain it 256 ids at a time. */
+START_TEST(client_read_receipts_queue_full)
+{
+	static uint8_t q[LC_STORE_BLOB_MAX];
+	tc *a, *b;
+	uint8_t id[16];
+	size_t len = 0, n = 0;
+	lc_store *st;
+
+	setup();
+	a = user("+15550000171");
+	b = user("+15550000172");
+	send_text(a, b, "newest", id);
+	pump();
+	/* stale receipts to one of Alice's devices that does not exist */
+	while (len + 21 + 32 <= sizeof q) {
+		memset(q + len, (int)(n++ & 0xff), 16);
+		memcpy(q + len + 16, "\0\0\0\x09", 4);
+		q[len + 20] = 32;
+		memcpy(q + len + 21, lc_client_user_id(a->c), 32);
+		len += 21 + 32;
+	}
+	st = lc_client_store(b->c);
+	ck_assert_int_eq(lc_store_blob_put(st, LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"reads", 5, q, len), 0);
+	drop(b);
+	ck_assert_int_eq(lc_client_mark_read(b->c, lc_client_user_id(a->c),
+					     T.now), 0);
+	ck_assert_int_eq(lc_store_blob_get(st, LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"reads", 5, q,
+					   sizeof q, &len), 0);
+	ck_assert_uint_le(len, LC_STORE_BLOB_MAX);
+	ck_assert_uint_eq(len % (21 + 32), 0); /* whole entries only */
+	ck_assert_mem_eq(q + len - 21 - 32, id, 16); /* the new one, last */
+	ck_assert_int_eq(q[len - 32 - 1], 32);
+	ck_assert_mem_ne(q, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(rstate(a, id), LC_RECEIPT_READ);
+	ck_assert_int_eq(reads_queued(b), 0);
+	teardown();
+}
+END_TEST
+
+/* Presence subscriptions live on a connection: the session renews them
+ * when it is READY again, and forgets the ones unsubscribed. */
+START_TEST(client_presence_renewed_after_reconnect)
+{
+	tc *a, *b;
+	const char *who[1];
+
+	setup();
+	a = user("+15550000161");
+	b = user("+15550000162");
+	send_text(a, b, "hi", NULL);
+	pump();
+	who[0] = lc_client_user_id(b->c);
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 0, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(a->presence_online, 1);
+	drop(a);
+	pump();
+	T.now += 1000;
+	a->n_presence = 0;
+	connect_client(a);
+	pump();
+	/* the renewal's answer reports the current state */
+	ck_assert_int_eq(a->n_presence, 1);
+	ck_assert_str_eq(a->presence_uid, who[0]);
+	ck_assert_int_eq(a->presence_online, 1);
+	/* and later changes arrive on the new connection */
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 2);
+	ck_assert_int_eq(a->presence_online, 0);
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(a->presence_online, 1);
+
+	/* the server restarts: renewed on the new server too */
+	drop(a);
+	drop(b);
+	lc_server_free(T.s);
+	server_open();
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 1);
+	ck_assert_int_eq(a->presence_online, 1);
+
+	/* unsubscribed: not renewed */
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 1, T.now),
+			 0);
+	pump();
+	drop(a);
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+	ck_assert_int_eq(a->n_errors, 0);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1421,6 +1665,11 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_prekeys_top_up);
 	tcase_add_test(t, client_media_messages);
 	tcase_add_test(t, client_unknown_content_reported);
+	tcase_add_test(t, client_read_receipts_queued_offline);
+	tcase_add_test(t, client_read_receipts_survive_lost_connection);
+	tcase_add_test(t, client_read_receipts_allocation_failures);
+	tcase_add_test(t, client_read_receipts_queue_full);
+	tcase_add_test(t, client_presence_renewed_after_reconnect);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Integration: the interactive mode of `chat`, driven through a pty as a
+person would use it, against a real chatd.
+
+Alice types /send in the line editor; Bob (one-shot commands) receives the
+message, and Alice's screen shows its mark move from ... to \u2713, \u2713\u2713
+and read. A message arriving while Alice is half-way through a line is
+printed above the prompt and her partial line comes back intact. /open
+makes plain lines messages; /quit exits 0.
+
+Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
+LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
+import importlib.machinery
+import importlib.util
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+
+root = os.environ.get("LC_SOURCE_ROOT", ".")
+loader = importlib.machinery.SourceFileLoader(
+    "demo", os.path.join(root, "scripts", "demo"))
+spec = importlib.util.spec_from_loader("demo", loader)
+demo = importlib.util.module_from_spec(spec)
+loader.exec_module(demo)
+expect = demo.expect
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+
+
+class Pty:
+    """`chat` in interactive mode on a pseudo-terminal."""
+
+    def __init__(self, d, who, *flags):
+        self.master, slave = os.openpty()
+        env = dict(os.environ, CHAT_PASSWORD=demo.PASSWORD, TERM="xterm",
+                   COLUMNS="200", LINES="50")
+        self.p = subprocess.Popen(
+            [d.chat_bin, "--home", os.path.join(d.tmp, who),
+             "--server", d.server] + list(flags),
+            stdin=slave, stdout=slave, stderr=slave, env=env,
+            start_new_session=True)
+        os.close(slave)
+        self.raw = b""
+        self.pos = 0  # what expect() has consumed of the screen text
+
+    def text(self):
+        return ANSI.sub("", self.raw.decode("utf-8", "replace"))
+
+    def pump(self, timeout):
+        r, _, _ = select.select([self.master], [], [], timeout)
+        if r:
+            try:
+                self.raw += os.read(self.master, 65536)
+            except OSError:  # the child closed the terminal
+                return False
+        return True
+
+    def expect(self, pattern, what, timeout=20):
+        """Wait until @pattern appears after what was matched before."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(self.text(), self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.pump(min(left, 0.2)) and \
+                    self.p.poll() is not None:
+                raise demo.StepFailed("%s (screen after the last match: %r)"
+                                      % (what, self.text()[self.pos:]))
+
+    def type(self, s):
+        os.write(self.master, s.encode())
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+        os.close(self.master)
+
+
+def ticks(d):
+    alice = Pty(d, "Alice")
+    try:
+        alice.expect(r"-- online as Alice", "Alice's prompt comes online")
+        alice.type("/send +15550002 hello from the prompt\r")
+        alice.expect(r"\[Bob\] me: hello from the prompt  \.\.\.",
+                     "the own message shown at once, pending")
+        alice.expect(r"\[Bob\] me: hello from the prompt  \u2713\r?\n",
+                     "\u2713 once the server stored it")
+        msgs, _ = d.sync("Bob")
+        expect([m["text"] for m in msgs] == ["hello from the prompt"],
+               "Bob received what Alice typed, got %r" % msgs)
+        alice.expect(r"\[Bob\] me: hello from the prompt  \u2713\u2713",
+                     "\u2713\u2713 once Bob's device has it")
+        d.chat("Bob", "read", "+15550001")
+        alice.expect(r"\[Bob\] me: hello from the prompt  read",
+                     "read once Bob opened the chat")
+        print("ok: /send, then ... \u2713 \u2713\u2713 read on Alice's screen")
+
+        alice.type("half a li")
+        alice.expect(r"half a li", "the typed text is echoed")
+        d.send("Bob", "+15550001", "a message while Alice types")
+        alice.expect(r"\[Bob\] Bob: a message while Alice types\r?\n"
+                     r"(.*\r)?> half a li",
+                     "the message above the prompt, the partial line "
+                     "redrawn after it")
+        alice.type("ne\r")
+        alice.expect(r"no open chat", "a plain line without /open")
+        print("ok: a live message does not garble the line being typed")
+
+        alice.type("/open +15550002\r")
+        alice.expect(r"\[Bob\]> ", "the prompt names the open chat")
+        alice.type("plain words go to Bob\r")
+        alice.expect(r"me: plain words go to Bob  \u2713\r?\n",
+                     "a plain line is sent to the open chat")
+        msgs, _ = d.sync("Bob")
+        expect([m["text"] for m in msgs] == ["plain words go to Bob"],
+               "Bob received the plain line, got %r" % msgs)
+        alice.type("/history\r")
+        alice.expect(r"me: plain words go to Bob", "/history of the open chat")
+        alice.type("/help\r")
+        alice.expect(r"/send TO TEXT", "/help lists the commands")
+        alice.type("/quit\r")
+        rc = alice.p.wait(15)
+        expect(rc == 0, "/quit exits 0, got %d" % rc)
+        print("ok: /open, /history, /help, /quit")
+    finally:
+        alice.close()
+
+
+def not_a_tty(d):
+    """Lines from a pipe: no prompt, no editor; EOF ends the program."""
+    p = subprocess.run(
+        [d.chat_bin, "--home", os.path.join(d.tmp, "Alice"),
+         "--server", d.server],
+        input="/send +15550002 from a pipe\n/chats\n", capture_output=True,
+        text=True, timeout=60)
+    expect(p.returncode == 0, "EOF ends the interactive mode with 0, got "
+           "%d (%r)" % (p.returncode, p.stderr))
+    expect("\x1b" not in p.stdout and "> " not in p.stdout,
+           "no prompt nor escape codes in a pipe: %r" % p.stdout)
+    expect("[Bob] me: from a pipe  ..." in p.stdout and "Bob  " in p.stdout,
+           "the commands ran in order: %r" % p.stdout)
+    msgs, _ = d.sync("Bob")
+    expect([m["text"] for m in msgs] == ["from a pipe"],
+           "Bob received the piped line, got %r" % msgs)
+    print("ok: stdin not a terminal, lines run in order, EOF exits 0")
+
+
+def main():
+    d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
+    try:
+        d.start_server()
+        for who in ("Alice", "Bob"):
+            d.register(who)
+        d.contact("Alice", "Bob")
+        d.contact("Bob", "Alice")
+        ticks(d)
+        not_a_tty(d)
+        return 0
+    except demo.StepFailed as e:
+        print("FAILED: expected %s" % e)
+        return 1
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
