@@ -43,6 +43,8 @@ typedef struct chatd_config {
 	uint64_t media_max_size;       /* largest media upload (bytes) */
 	uint32_t media_retention_days; /* unaccessed blobs kept; 0: forever */
 	uint64_t media_sweep_interval_ms;
+	uint32_t register_per_hour;       /* per source address; 0: no limit */
+	uint32_t login_failures_per_hour; /* per source address; 0: no limit */
 } chatd_config;
 
 /* config.c */
@@ -109,6 +111,12 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,
 /* addr.c: "HOST:PORT" into a sockaddr; a listening socket. */
 int chatd_listen_socket(const char *hostport, int reuseport);
 int chatd_sock_port(int fd);
+/* The source address the core's per-address limits count by: 4 bytes
+ * for IPv4 (also IPv4-mapped IPv6), the /64 prefix (8 bytes) for IPv6;
+ * 0 for anything else. */
+struct sockaddr;
+size_t chatd_peer_key(const struct sockaddr *sa, unsigned len,
+		      uint8_t out[LC_SERVER_PEER_MAX]);
 
 uint64_t chatd_now_ms(void);
 

@@ -65,6 +65,10 @@ static const struct key keys[] = {
 	  "media blobs not uploaded or downloaded for this long are deleted; 0: never" },
 	{ "media_sweep_interval_ms", K_U64, F(media_sweep_interval_ms), "3600000",
 	  "how often the media retention sweep runs" },
+	{ "register_per_hour", K_U32, F(register_per_hour), "20",
+	  "Register requests per source address (IPv4, IPv6 /64) per hour; 0: no limit" },
+	{ "login_failures_per_hour", K_U32, F(login_failures_per_hour), "60",
+	  "failed password logins per source address per hour, any account; 0: no limit" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -216,7 +216,7 @@ void conn_pump(conn *c)
 	}
 }
 
-void conn_accept(worker *w, int fd)
+void conn_accept(worker *w, int fd, const uint8_t *peer, size_t peer_len)
 {
 	conn *c = calloc(1, sizeof *c);
 	int rc;
@@ -230,9 +230,10 @@ void conn_accept(worker *w, int fd)
 	c->out = evbuffer_new();
 	c->rd = event_new(w->base, fd, EV_READ | EV_PERSIST, on_read, c);
 	c->wr = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-	rc = c->out && c->rd && c->wr ? lc_server_conn_open(w->srv, &c->sc, c,
-							  chatd_now_ms())
-				      : LC_ERR_NOMEM;
+	rc = c->out && c->rd && c->wr
+		     ? lc_server_conn_open_peer(w->srv, &c->sc, peer, peer_len, c,
+						chatd_now_ms())
+		     : LC_ERR_NOMEM;
 	if (rc != 0) {
 		chatd_log(LC_SERVER_LOG_WARN, "conn_refused", "code=%d err=\"%s\"",
 			  rc, lc_strerror(rc));

@@ -38,7 +38,7 @@ struct conn {
 	conn *tprev, *tnext; /* worker->touched */
 };
 
-void conn_accept(worker *w, int fd);
+void conn_accept(worker *w, int fd, const uint8_t *peer, size_t peer_len);
 void conn_touch(conn *c);
 void conn_pump(conn *c);
 void conn_finish(conn *c);

@@ -15,12 +15,12 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		      struct sockaddr *sa, int len, void *arg)
 {
 	worker *w = arg;
+	uint8_t peer[LC_SERVER_PEER_MAX];
+	size_t n = chatd_peer_key(sa, (unsigned)len, peer);
 
 	(void)l;
-	(void)sa;
-	(void)len;
 	evutil_make_socket_nonblocking(fd);
-	conn_accept(w, fd);
+	conn_accept(w, fd, peer, n);
 }
 
 static void arm_timer(worker *w)
@@ -209,6 +209,12 @@ static int open_server(worker *w, const uint8_t *key)
 	sc.pwhash_opslimit = cfg->pwhash_opslimit;
 	sc.pwhash_memlimit = (size_t)cfg->pwhash_memlimit;
 	sc.media_max_size = cfg->media_max_size;
+	/* chatd's 0 means no limit; the core's 0 means its default */
+	sc.register_per_hour = cfg->register_per_hour ? cfg->register_per_hour
+						      : LC_SERVER_LIMIT_OFF;
+	sc.login_failures_per_hour = cfg->login_failures_per_hour
+					     ? cfg->login_failures_per_hour
+					     : LC_SERVER_LIMIT_OFF;
 	rc = lc_server_new(&w->srv, &sc, &cb, w);
 	if (rc == 0)
 		chatd_metrics_server(w->srv);

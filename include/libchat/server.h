@@ -28,8 +28,10 @@ typedef struct lc_server lc_server;
 typedef struct lc_server_conn lc_server_conn;
 
 /** The version of ::lc_server_config and ::lc_server_callbacks this header
- *  describes; put it in their `version` field. */
-#define LC_SERVER_CONFIG_VERSION 1
+ *  describes; put it in their `version` field. Version 1 structures (built
+ *  against an older header, without the fields marked "version 2") are
+ *  still accepted: the fields they lack take their defaults. */
+#define LC_SERVER_CONFIG_VERSION 2
 
 /** Default idle timeout: a connection silent this long is closed (ms). */
 #define LC_SERVER_IDLE_TIMEOUT_MS 60000u
@@ -55,6 +57,16 @@ typedef struct lc_server_conn lc_server_conn;
 #define LC_SERVER_DEVICE_KEY_LEN 32
 /** Default largest media blob a MediaTicket allows (bytes): 100 MiB. */
 #define LC_SERVER_MEDIA_MAX_SIZE (100ull * 1024 * 1024)
+/** Default Register requests allowed per source address per hour. */
+#define LC_SERVER_REGISTER_PER_HOUR 20u
+/** Default failed password logins allowed per source address per hour,
+ *  whatever the accounts tried. */
+#define LC_SERVER_LOGIN_FAILURES_PER_HOUR 60u
+/** A per-address limit of this value is off (no limit). */
+#define LC_SERVER_LIMIT_OFF UINT32_MAX
+/** Largest source address lc_server_conn_open_peer() takes (bytes): an
+ *  IPv6 address. */
+#define LC_SERVER_PEER_MAX 16
 /** Size of the buffer lc_server_token_verify() fills with a user id
  *  terminating NUL included (bytes). */
 #define LC_SERVER_USER_ID_SIZE 65
@@ -96,6 +108,16 @@ typedef struct lc_server_config {
 	const lc_rng *rng;              /**< NULL: randombytes_buf; copied */
 	uint64_t media_max_size;        /**< largest blob a MediaTicket allows (bytes);
 	                                     0: ::LC_SERVER_MEDIA_MAX_SIZE */
+	/* version 2 */
+	uint32_t register_per_hour;     /**< Register requests per source address
+	                                     (lc_server_conn_open_peer()) per hour,
+	                                     refilled continuously; 0:
+	                                     ::LC_SERVER_REGISTER_PER_HOUR,
+	                                     ::LC_SERVER_LIMIT_OFF: no limit */
+	uint32_t login_failures_per_hour; /**< failed password logins per source
+	                                     address per hour, across accounts; 0:
+	                                     ::LC_SERVER_LOGIN_FAILURES_PER_HOUR,
+	                                     ::LC_SERVER_LIMIT_OFF: no limit */
 } lc_server_config;
 
 /**
@@ -195,10 +217,49 @@ LC_API int lc_server_handle_expiry(lc_server *srv, uint64_t now);
  * @return 0, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
  * @note With a static key the connection starts its Noise responder at
  *   once: lc_server_conn_send() then gives the server's prologue.
+ * @note The connection has no source address, so the per-address limits
+ *   (::lc_server_config.register_per_hour, login_failures_per_hour) do not
+ *   apply to it; a server facing the Internet uses
+ *   lc_server_conn_open_peer().
  */
 LC_API LC_WARN_UNUSED int lc_server_conn_open(lc_server *srv,
 					      lc_server_conn **conn,
 					      void *user_data, uint64_t now);
+
+/**
+ * @brief Open a connection from a source address.
+ *
+ * As lc_server_conn_open(), and the connection counts against the limits
+ * kept per source address: Register requests
+ * (::lc_server_config.register_per_hour, against account creation and
+ * account enumeration by phone or email) and failed password logins across
+ * accounts (::lc_server_config.login_failures_per_hour). Beyond either,
+ * the request is answered `Error{THROTTLED}` with `retry_after_ms`. The
+ * limits are kept in the store, so every process on the data directory
+ * shares them and a restart keeps them.
+ *
+ * @param[in]  srv       the server.
+ * @param[out] conn      the connection, owned by @p srv until
+ *                       lc_server_conn_close().
+ * @param[in]  peer      the source address as opaque bytes, copied; the
+ *                       caller chooses what one address is. The usual
+ *                       choice: the 4 bytes of an IPv4 address, the first
+ *                       8 bytes (the /64) of an IPv6 one, never the port.
+ *                       NULL when @p peer_len is 0 (no address: as
+ *                       lc_server_conn_open()).
+ * @param[in]  peer_len  its length, 0 to ::LC_SERVER_PEER_MAX.
+ * @param[in]  user_data returned by lc_server_conn_user_data().
+ * @param[in]  now       the current time (ms since the epoch).
+ * @return 0, ::LC_ERR_INVALID_ARG (NULL @p srv or @p conn, @p peer_len
+ *   above ::LC_SERVER_PEER_MAX, NULL @p peer with a length),
+ *   ::LC_ERR_NOMEM, ::LC_ERR_INIT.
+ */
+LC_API LC_WARN_UNUSED int lc_server_conn_open_peer(lc_server *srv,
+						   lc_server_conn **conn,
+						   const uint8_t *peer,
+						   size_t peer_len,
+						   void *user_data,
+						   uint64_t now);
 
 /**
  * @brief Close and free a connection; its device goes offline.

@@ -88,6 +88,10 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 	}
 	s->retry_after = 0;
 	s->n_touched = 0;
+	if ((rc = lc_addrlimit_pre(s, c, e, now)) != 0) {
+		lc_srv_error(s, c, e->request_id, rc, s->retry_after);
+		return 0;
+	}
 	rc = s->be.ops->savepoint(s->be.h);
 	if (rc == 0) {
 		rc = h(s, c, e, now);

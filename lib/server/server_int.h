@@ -87,6 +87,8 @@ struct lc_server_conn {
 	unsigned n_watches;
 	lc_noise_conn *noise;        /* NULL when the server has no key */
 	size_t sent;                 /* output bytes handed out last time */
+	uint8_t peer[LC_SERVER_PEER_MAX]; /* source address; peer_len 0: none */
+	uint8_t peer_len;
 };
 
 /* Counter changes waiting for the writes they describe to be kept. */
@@ -123,6 +125,8 @@ struct lc_server {
 	lc_server_stats stats;       /* what lc_server_stats_get() copies */
 	struct lc_stat_delta req;    /* by the current request, until release */
 	struct lc_stat_delta turn;   /* by the turn's kept requests, until commit */
+	uint8_t al_cursor[1 + LC_SERVER_PEER_MAX]; /* addrlimit sweep position */
+	size_t al_cursor_len;
 };
 
 /* Record of a user (LC_T_USERS). */
@@ -221,6 +225,23 @@ int lc_token_check(lc_server *s, const uint8_t *token, size_t len,
 int lc_throttle_check(lc_server *s, const char *ident, uint64_t now);
 int lc_throttle_fail(lc_server *s, const char *ident, uint64_t now);
 int lc_throttle_clear(lc_server *s, const char *ident);
+
+/* ---- addrlimit.c: limits per source address (token buckets per hour,
+ * in the store) */
+enum lc_addrlimit_kind {
+	LC_AL_REGISTER = 'r', /* Register requests */
+	LC_AL_LOGIN = 'l'     /* failed password logins */
+};
+/* Before the request's savepoint: a Register spends one unit (kept even
+ * when the request fails), a password Login needs one unit left. 0, or
+ * LC_ERR_THROTTLED with s->retry_after set, or a store error. */
+int lc_addrlimit_pre(lc_server *s, lc_server_conn *c, const lc_envelope *e,
+		     uint64_t now);
+/* Spend one unit of c's bucket (never below empty). */
+int lc_addrlimit_spend(lc_server *s, lc_server_conn *c, int kind,
+		       uint64_t now);
+/* Drop up to max records whose bucket is full again. */
+int lc_addrlimit_purge(lc_server *s, uint64_t now, unsigned max);
 
 /* ---- accounts.c */
 /* The connection's address; the caller checked it is authenticated. */

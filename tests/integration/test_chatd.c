@@ -744,6 +744,73 @@ START_TEST(test_workers_share_the_store)
 }
 END_TEST
 
+/* Register and failed-login limits per source address: 127.0.0.1 runs
+ * out, 127.0.0.2 is not affected, and the limit holds across the two
+ * workers (it is kept in the shared store). */
+static int register_from(const char *src, char phone[32])
+{
+	tclient *t;
+	int rc;
+
+	tc_source = src;
+	t = tc_connect(D.port, NULL, NULL);
+	tc_source = NULL;
+	ck_assert_ptr_nonnull(t);
+	snprintf(phone, 32, "+1555%07u%02u", phone_seq++,
+		 (unsigned)getpid() % 100);
+	rc = tc_register(t, phone, "correct horse");
+	if (rc == LC_ERR_THROTTLED)
+		ck_assert_uint_gt(t->retry_after, 0);
+	tc_free(t);
+	return rc;
+}
+
+static int login_from(const char *src, const char *phone, const char *pw,
+		      uint64_t *retry)
+{
+	tclient *t;
+	int rc;
+
+	tc_source = src;
+	t = tc_connect(D.port, NULL, NULL);
+	tc_source = NULL;
+	ck_assert_ptr_nonnull(t);
+	rc = tc_login_password(t, phone, pw);
+	*retry = t->retry_after;
+	tc_free(t);
+	return rc;
+}
+
+START_TEST(test_abuse_limits_per_address)
+{
+	const char *extra[] = { "--workers", "2", "--register-per-hour", "4",
+				"--login-failures-per-hour", "3", NULL };
+	char phones[6][32];
+	uint64_t retry;
+
+	start(extra);
+	/* several connections: the two workers both see this address */
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(register_from("127.0.0.1", phones[i]), 0);
+	ck_assert_int_eq(register_from("127.0.0.1", phones[4]),
+			 LC_ERR_THROTTLED);
+	ck_assert_int_eq(register_from("127.0.0.2", phones[5]), 0);
+	/* Failed logins across the four accounts. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(login_from("127.0.0.1", phones[i], "wrong",
+					    &retry), LC_ERR_AUTH_FAILED);
+	ck_assert_int_eq(login_from("127.0.0.1", phones[3], "correct horse",
+				    &retry), LC_ERR_THROTTLED);
+	ck_assert_uint_gt(retry, 0);
+	ck_assert_uint_le(retry, 20 * 60 * 1000);
+	ck_assert_int_eq(login_from("127.0.0.2", phones[3], "correct horse",
+				    &retry), 0);
+	/* A third address registers as before. */
+	ck_assert_int_eq(register_from("127.0.0.3", phones[4]), 0);
+	stop();
+}
+END_TEST
+
 /* Write heartbeats without reading until the socket takes nothing and
  * chatd says it paused the connection (a busy server also takes nothing
  * for a while: ask it). The request ids sent are first..last. */
@@ -1047,6 +1114,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_slow_reader_backpressure);
 	tcase_add_test(tc, test_stuck_reader_dropped);
 	tcase_add_test(tc, test_workers_share_the_store);
+	tcase_add_test(tc, test_abuse_limits_per_address);
 	suite_add_tcase(s, tc);
 	return s;
 }
