@@ -112,3 +112,15 @@ size_t chatd_peer_key(const struct sockaddr *sa, unsigned len,
 	}
 	return 0;
 }
+
+/* The source port of an accepted connection, for logs; -1 if none. */
+int chatd_peer_port(const struct sockaddr *sa)
+{
+	if (sa && sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)
+				     ->sin_port);
+	if (sa && sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)
+				     ->sin6_port);
+	return -1;
+}

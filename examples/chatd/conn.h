@@ -20,6 +20,7 @@ typedef struct worker {
 	uint64_t turn_start_us; /* first input of the turn; 0: none */
 	int draining;
 	int exit_code;
+	unsigned index;         /* among the workers, from 0 */
 } worker;
 
 struct conn {

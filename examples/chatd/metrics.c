@@ -218,6 +218,18 @@ static void render_core(struct evbuffer *o)
 		"logged in as a device.", "gauge", st.conns_authed);
 }
 
+static void render_sib(struct evbuffer *o)
+{
+	static const char *const outcomes[] = { "sent", "dropped",
+						"received" };
+	uint64_t v[3];
+
+	chatd_sib_counts(&v[0], &v[1], &v[2]);
+	labelled(o, "chatd_sibling_datagrams_total", "Notices between worker "
+		 "processes (queued entries, device connections), by outcome.",
+		 "outcome", outcomes, v, 3);
+}
+
 void chatd_metrics_render(struct evbuffer *o)
 {
 	const char *n = "chatd_connections_closed_total";
@@ -246,6 +258,7 @@ void chatd_metrics_render(struct evbuffer *o)
 	render_hist(o);
 	render_push(o);
 	render_core(o);
+	render_sib(o);
 	evbuffer_add_printf(o, "# HELP chatd_http_responses_total HTTP "
 			       "answers by class.\n# TYPE "
 			       "chatd_http_responses_total counter\n");

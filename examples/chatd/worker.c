@@ -20,6 +20,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 
 	(void)l;
 	evutil_make_socket_nonblocking(fd);
+	chatd_log(LC_SERVER_LOG_DEBUG, "accepted", "fd=%d port=%d", (int)fd,
+		  chatd_peer_port(sa));
 	conn_accept(w, fd, peer, n);
 }
 
@@ -53,6 +55,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	if (rc != 0)
 		chatd_log(LC_SERVER_LOG_ERROR, "commit_failed",
 			  "code=%d err=\"%s\"", rc, lc_strerror(rc));
+	chatd_sib_flush(); /* after the commit: siblings read what it wrote */
 	while (w->touched)
 		conn_pump(w->touched);
 	if (start)
@@ -64,6 +67,14 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static void end_turn(void *arg)
 {
 	on_flush(-1, 0, arg);
+}
+
+/* Sibling notices were fed to the core: end this turn with a flush. */
+static void kick(void *arg)
+{
+	worker *w = arg;
+
+	event_active(w->flush_ev, 0, 0);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -128,7 +139,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	chatd_log(LC_SERVER_LOG_INFO, "draining", "signal=%d conns_open=%u",
 		  (int)sig, open);
 	w->draining = 1;
-	evconnlistener_disable(w->listener);
+	/* closed, not disabled: with SO_REUSEPORT the kernel would still
+	 * hand this socket new connections nobody accepts */
+	evconnlistener_free(w->listener);
+	w->listener = NULL;
 	evtimer_del(w->timer_ev);
 	on_flush(-1, 0, w);
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -171,6 +185,18 @@ static void cb_push(const char *user, uint32_t dev, const char *sender,
 	chatd_push_notify(w->push, user, dev, sender, sdev, mid);
 }
 
+static void cb_queued(const char *user, uint32_t dev, void *ud)
+{
+	(void)ud;
+	chatd_sib_queued(user, dev);
+}
+
+static void cb_device(const char *user, uint32_t dev, int online, void *ud)
+{
+	(void)ud;
+	chatd_sib_device(user, dev, online);
+}
+
 /* The core's message as one quoted value: no quotes, no line breaks. */
 static void cb_log(int level, const char *msg, void *ud)
 {
@@ -193,7 +219,8 @@ static int open_server(worker *w, const uint8_t *key)
 	const chatd_config *cfg = w->cfg;
 	lc_server_config sc;
 	lc_server_callbacks cb = { LC_SERVER_CONFIG_VERSION, cb_close,
-				   cb_want_write, cb_push, cb_log };
+				   cb_want_write, cb_push, cb_log,
+				   cb_queued, cb_device };
 	int rc;
 
 	memset(&sc, 0, sizeof sc);
@@ -244,6 +271,8 @@ static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd)
 	event_add(w->sig_int, NULL);
 	if (chatd_push_new(&w->push, w->base, w->cfg) != 0)
 		return -1;
+	if (chatd_sib_start(w->base, w->index, w->srv, kick, w) != 0)
+		return -1;
 	if (chatd_media_new(&w->media, w->base, w->cfg, w->srv, end_turn,
 			    w) != 0)
 		return -1;
@@ -254,6 +283,8 @@ static void teardown(worker *w)
 {
 	while (w->conns)
 		conn_finish(w->conns);
+	chatd_sib_flush(); /* siblings learn of the closed connections */
+	chatd_sib_stop();
 	if (w->http)
 		evhttp_free(w->http);
 	chatd_media_free(w->media);
@@ -285,6 +316,7 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *key,
 
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
+	w.index = index;
 	chatd_log_init(cfg->log_level, index);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup(&w, key, frame_fd, http_fd) != 0) {

@@ -143,6 +143,20 @@ typedef struct lc_server_callbacks {
 		     const uint8_t message_id[LC_SERVER_ID_LEN], void *user_data);
 	/** A log line (never with secrets); @p msg lives during the call. */
 	void (*log)(int level, const char *msg, void *user_data);
+	/* version 2 */
+	/** Called by lc_server_flush() after its commit, once per device that
+	 *  got new queue entries (messages, receipts, group events, notices)
+	 *  in the turn and has no connection on this server. Another process
+	 *  on the same data directory that holds the device's connection
+	 *  delivers them when told through lc_server_remote_queued(). The
+	 *  string lives during the call. */
+	void (*queued)(const char *user_id, uint32_t device_id, void *user_data);
+	/** A device's connection on this server logged in (@p online 1) or
+	 *  closed or logged out (0); tell the other processes through
+	 *  lc_server_remote_device(). Runs inside the call that caused it;
+	 *  the string lives during the call. */
+	void (*device_state)(const char *user_id, uint32_t device_id,
+			     int online, void *user_data);
 } lc_server_callbacks;
 
 /**
@@ -158,8 +172,10 @@ typedef struct lc_server_callbacks {
  *   ::LC_ERR_IO (the directory cannot be opened), ::LC_ERR_STORE_BUSY,
  *   ::LC_ERR_STORE_VERSION, ::LC_ERR_STORE_CORRUPT.
  * @note A server is used by one thread at a time. Several processes may
- *   open the same directory (LMDB's locking) but each routes only to its
- *   own connections.
+ *   open the same directory (LMDB's locking); each routes to its own
+ *   connections, and reaches the others' through the queued and
+ *   device_state callbacks, lc_server_remote_queued() and
+ *   lc_server_remote_device().
  */
 LC_API LC_WARN_UNUSED int lc_server_new(lc_server **srv,
 					const lc_server_config *cfg,
@@ -365,6 +381,57 @@ LC_API LC_WARN_UNUSED int lc_server_token_verify(lc_server *srv,
 						 size_t len, uint64_t now,
 						 char user_id[LC_SERVER_USER_ID_SIZE],
 						 uint32_t *device_id);
+
+/**
+ * @brief Another process on the same data directory committed queue
+ * entries for a device (its ::lc_server_callbacks.queued): when the
+ * device has a connection here, send it what its queue holds.
+ *
+ * The entries are already in the store, so a notice that never arrives
+ * loses nothing: the device gets them at its next connection or event.
+ * Call lc_server_flush() at the end of the turn, as after any input.
+ *
+ * @param[in] srv       the server.
+ * @param[in] user_id   the device's user, NUL-terminated, read during the
+ *                      call; NULL: every connection here (after notices
+ *                      were lost).
+ * @param[in] device_id the device (ignored with a NULL @p user_id).
+ * @param[in] now       the current time (ms since the epoch).
+ * @return 0 (also when the device has no connection here), or
+ *   ::LC_ERR_INVALID_ARG (NULL @p srv), ::LC_ERR_NOMEM, ::LC_ERR_IO,
+ *   ::LC_ERR_STORE_BUSY, ::LC_ERR_STORE_CORRUPT (the queue could not be
+ *   read; the entries stay queued).
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ */
+LC_API int lc_server_remote_queued(lc_server *srv, const char *user_id,
+				   uint32_t device_id, uint64_t now);
+
+/**
+ * @brief Another process on the same data directory reports that a device
+ * connected (its ::lc_server_callbacks.device_state).
+ *
+ * The server counts the user online while a device is connected here or
+ * elsewhere: presence answers say so, subscribers here get a
+ * `PresenceUpdate` when the user's state changes overall, and no push is
+ * called for a device connected elsewhere. Report every change, in order;
+ * the counts start at zero, so every process must be told of the
+ * connections made since it started.
+ *
+ * @param[in] srv       the server.
+ * @param[in] user_id   the device's user, NUL-terminated, read during the
+ *                      call.
+ * @param[in] device_id the device.
+ * @param[in] online    1: connected, 0: disconnected.
+ * @param[in] now       the current time (ms since the epoch): the last-seen
+ *                      time subscribers are told when the user goes offline.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv or @p user_id, or not a
+ *   user id), ::LC_ERR_NOMEM.
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ *   Presence updates wait for lc_server_flush() like any output.
+ */
+LC_API int lc_server_remote_device(lc_server *srv, const char *user_id,
+				   uint32_t device_id, int online,
+				   uint64_t now);
 
 /** The version of ::lc_server_stats this header describes; put it in its
  *  `version` field before lc_server_stats_get(). */

@@ -39,7 +39,7 @@ static void set_defaults(lc_server_config *c)
 /* The bytes of a caller's structure its version has: a version 1
  * structure ends before the first field version 2 added. */
 #define CFG_V1_SIZE offsetof(lc_server_config, register_per_hour)
-#define CB_V1_SIZE sizeof(lc_server_callbacks)
+#define CB_V1_SIZE offsetof(lc_server_callbacks, queued)
 
 static int known_version(uint32_t v)
 {
@@ -126,6 +126,7 @@ void lc_server_free(lc_server *s)
 	if (s == NULL)
 		return;
 	s->cb.close_conn = NULL;
+	s->cb.device_state = NULL;
 	while (s->conns)
 		lc_server_conn_close(s->conns, 0);
 	s->be.ops->abort(s->be.h); /* drops the last-seen writes of those */
@@ -135,10 +136,12 @@ void lc_server_free(lc_server *s)
 		while (s->users[b]) {
 			struct lc_ustate *u = s->users[b];
 			s->users[b] = u->hnext;
+			lc_free(&s->mem, u->remote);
 			lc_free(&s->mem, u);
 		}
 	lc_free(&s->mem, s->touched);
 	lc_free(&s->mem, s->hooks);
+	lc_free(&s->mem, s->rq);
 	sodium_free(s->static_private);
 	lc_free(&s->mem, s);
 }
@@ -246,6 +249,9 @@ static void run_hooks(lc_server *s)
 			   t->msg_id, s->user_data);
 	}
 	s->n_hooks = 0;
+	for (size_t i = 0; i < s->n_rq; i++)
+		s->cb.queued(s->rq[i].to.uid, s->rq[i].to.dev, s->user_data);
+	s->n_rq = 0;
 }
 
 int lc_server_flush(lc_server *s, uint64_t now)
@@ -264,6 +270,7 @@ int lc_server_flush(lc_server *s, uint64_t now)
 	}
 	lc_srv_log(s, LC_SERVER_LOG_ERROR, "commit failed: %s", lc_strerror(rc));
 	s->n_hooks = 0;
+	s->n_rq = 0;
 	for (struct lc_out *o = s->held; o; o = o->next)
 		if (!o->conn->closing) {
 			o->conn->closing = 1;
@@ -343,4 +350,31 @@ int lc_srv_conn_authed(const lc_server_conn *c, lc_addr *who)
 		who->dev = c->dev;
 	}
 	return 1;
+}
+
+int lc_server_remote_queued(lc_server *s, const char *uid, uint32_t dev,
+			    uint64_t now)
+{
+	lc_server_conn *c;
+	int rc = 0;
+
+	(void)now;
+	if (s == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (uid == NULL) {
+		for (c = s->conns; c && rc == 0; c = c->next)
+			rc = lc_push_pump(s, c);
+		return rc;
+	}
+	if (!lc_valid_uid(uid) || (c = lc_reg_conn(s, uid, dev)) == NULL)
+		return 0;
+	return lc_push_pump(s, c);
+}
+
+int lc_server_remote_device(lc_server *s, const char *uid, uint32_t dev,
+			    int online, uint64_t now)
+{
+	if (s == NULL || uid == NULL || !lc_valid_uid(uid))
+		return LC_ERR_INVALID_ARG;
+	return lc_reg_remote(s, uid, dev, online != 0, now);
 }

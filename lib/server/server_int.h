@@ -56,12 +56,21 @@ struct lc_watch {
 	struct lc_ustate *target;
 };
 
+/* A device connected to another process (lc_server_remote_device). */
+struct lc_remote_dev {
+	uint32_t dev;
+	uint32_t n; /* its connections there */
+};
+
 /* A user known in memory: online connections, rate bucket, watchers. */
 struct lc_ustate {
 	struct lc_ustate *hnext;
 	char uid[LC_UID_MAX + 1];
 	lc_server_conn *conns;    /* authenticated, linked by unext */
 	unsigned n_conns;
+	struct lc_remote_dev *remote; /* devices connected elsewhere */
+	unsigned n_remote;        /* entries of remote */
+	unsigned remote_conns;    /* the sum of their n */
 	uint64_t tokens;          /* rate bucket, in 1/60000 messages */
 	uint64_t refilled_at;
 	struct lc_watch *watchers;
@@ -119,6 +128,8 @@ struct lc_server {
 	size_t n_touched, cap_touched;
 	struct lc_touch *hooks;      /* push hooks due after the commit */
 	size_t n_hooks, cap_hooks;
+	struct lc_touch *rq;         /* queued callbacks due after the commit */
+	size_t n_rq, cap_rq;
 	uint64_t retry_after;        /* set by a handler with its error */
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown accounts */
 	uint8_t *static_private;     /* sodium_malloc'd, or NULL */
@@ -193,6 +204,12 @@ int lc_reg_attach(lc_server *s, lc_server_conn *c, const char *uid,
 		  uint32_t dev, uint64_t now);
 void lc_reg_detach(lc_server *s, lc_server_conn *c, uint64_t now);
 void lc_reg_gc(lc_server *s, struct lc_ustate *u);
+/* Online anywhere: a connection here or in another process. */
+int lc_reg_online(const struct lc_ustate *u);
+/* Whether (uid, dev) is connected to another process. */
+int lc_reg_remote_conn(lc_server *s, const char *uid, uint32_t dev);
+int lc_reg_remote(lc_server *s, const char *uid, uint32_t dev, int online,
+		  uint64_t now);
 
 /* ---- push.c: queue delivery */
 int lc_push_pump(lc_server *s, lc_server_conn *c);
@@ -269,6 +286,7 @@ void lc_stats_request_end(lc_server *s, int kept);
 void lc_stats_turn_end(lc_server *s, int committed);
 /* Count an Error answer by its wire code. */
 void lc_stats_error(lc_server *s, int wire_code);
+
 
 /* ---- validate.c */
 int lc_valid_uid(const char *uid);
