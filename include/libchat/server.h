@@ -434,8 +434,35 @@ LC_API int lc_server_remote_device(lc_server *srv, const char *user_id,
 				   uint64_t now);
 
 /** The version of ::lc_server_stats this header describes; put it in its
- *  `version` field before lc_server_stats_get(). */
-#define LC_SERVER_STATS_VERSION 1
+ *  `version` field before lc_server_stats_get(). Version 1 callers (no
+ *  latency fields) are still served. */
+#define LC_SERVER_STATS_VERSION 2
+
+/** Number of buckets of an ::lc_server_latency histogram. */
+#define LC_SERVER_LATENCY_BUCKETS 14
+
+/**
+ * @brief A latency histogram, in milliseconds of the caller's clock.
+ *
+ * Bucket i counts the observations above the bound of bucket i - 1 and
+ * at most lc_server_latency_bound(i) (the last bucket has no bound). The
+ * buckets are not cumulative; Prometheus' `le` buckets are their running
+ * sums.
+ */
+typedef struct lc_server_latency {
+	uint64_t count;   /**< observations */
+	uint64_t sum_ms;  /**< their sum (ms) */
+	uint64_t buckets[LC_SERVER_LATENCY_BUCKETS]; /**< per bucket */
+} lc_server_latency;
+
+/**
+ * @brief The upper bound of a latency bucket.
+ * @param[in] i the bucket, 0 to ::LC_SERVER_LATENCY_BUCKETS - 1.
+ * @return the bound in milliseconds (1, 2, 5, 10, 25, 50, 100, 250, 500,
+ *   1000, 2500, 5000, 10000), or UINT64_MAX for the last bucket and for
+ *   any @p i out of range.
+ */
+LC_API uint64_t lc_server_latency_bound(unsigned i);
 
 /** Classes of the Error answers counted in ::lc_server_stats.errors, by
  *  the code sent on the wire. */
@@ -492,6 +519,21 @@ typedef struct lc_server_stats {
 	uint64_t conns_open;       /**< gauge: connections open (lc_server_conn_open()
 	                                and not yet lc_server_conn_close()) */
 	uint64_t conns_authed;     /**< gauge: those logged in as a device */
+	/* version 2 */
+	lc_server_latency sent_latency; /**< from a Send's input
+	                                (lc_server_conn_recv()'s @p now) to
+	                                the lc_server_flush() that releases
+	                                its `sent` Ack (also a retry's) */
+	lc_server_latency delivery_latency; /**< from a message's Send input
+	                                to the lc_server_flush() that releases
+	                                the copy to its recipient device's
+	                                connection, for copies whose device was
+	                                logged in when the message came (live
+	                                delivery, here or through
+	                                lc_server_remote_queued()); a copy
+	                                drained from the queue at login is not
+	                                counted, nor one sent again on a
+	                                new connection */
 } lc_server_stats;
 
 /**
@@ -503,7 +545,7 @@ typedef struct lc_server_stats {
  * @param[out] out the caller's structure with @p version set; every field
  *                 of that version is filled on success, nothing otherwise.
  * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv or @p out, @p version
- *   not ::LC_SERVER_STATS_VERSION).
+ *   neither 1 nor ::LC_SERVER_STATS_VERSION).
  * @note Same thread rule as every call on @p srv: one thread at a time.
  *   Inside a turn the values do not yet include the turn's work; they do
  *   once lc_server_flush() has committed it.

@@ -87,7 +87,6 @@ int lc_reg_attach(lc_server *s, lc_server_conn *c, const char *uid,
 	struct lc_ustate *u = lc_reg_user(s, uid, 1);
 	lc_server_conn *old;
 
-	(void)now;
 	if (u == NULL)
 		return LC_ERR_NOMEM;
 	/* One connection per device: a new one replaces the old. */
@@ -103,6 +102,7 @@ int lc_reg_attach(lc_server *s, lc_server_conn *c, const char *uid,
 	s->stats.conns_authed++;
 	c->next_seq = 0;
 	c->n_inflight = 0;
+	c->authed_at = now;
 	if (u->n_conns++ == 0 && u->remote_conns == 0)
 		notify(s, u, 1, 0);
 	if (s->cb.device_state)

@@ -142,6 +142,8 @@ void lc_server_free(lc_server *s)
 	lc_free(&s->mem, s->touched);
 	lc_free(&s->mem, s->hooks);
 	lc_free(&s->mem, s->rq);
+	lc_free(&s->mem, s->lat_at[0]);
+	lc_free(&s->mem, s->lat_at[1]);
 	sodium_free(s->static_private);
 	lc_free(&s->mem, s);
 }
@@ -258,11 +260,10 @@ int lc_server_flush(lc_server *s, uint64_t now)
 {
 	int rc;
 
-	(void)now;
 	if (s == NULL)
 		return LC_ERR_INVALID_ARG;
 	rc = s->be.ops->commit(s->be.h);
-	lc_stats_turn_end(s, rc == 0);
+	lc_stats_turn_end(s, rc == 0, now);
 	if (rc == 0) {
 		release_held(s);
 		run_hooks(s);

@@ -87,6 +87,7 @@ struct lc_server_conn {
 	int has_key;
 	int closing;
 	uint64_t last_rx;
+	uint64_t authed_at;          /* when it logged in */
 	struct lc_out *out_head, *out_tail, *popped;
 	uint64_t next_rid;           /* next push request id */
 	uint64_t next_seq;           /* first queue seq not yet pushed */
@@ -136,6 +137,8 @@ struct lc_server {
 	lc_server_stats stats;       /* what lc_server_stats_get() copies */
 	struct lc_stat_delta req;    /* by the current request, until release */
 	struct lc_stat_delta turn;   /* by the turn's kept requests, until commit */
+	uint64_t *lat_at[2];         /* receipt times waiting for the flush: */
+	size_t n_lat[2], cap_lat[2]; /* [0] sent Acks, [1] live deliveries */
 	uint8_t al_cursor[1 + LC_SERVER_PEER_MAX]; /* addrlimit sweep position */
 	size_t al_cursor_len;
 };
@@ -283,10 +286,13 @@ int lc_stats_open(lc_server *s);
 /* Move the request's changes into the turn (kept) or drop them. */
 void lc_stats_request_end(lc_server *s, int kept);
 /* Publish the turn's changes (committed) or drop them. */
-void lc_stats_turn_end(lc_server *s, int committed);
+void lc_stats_turn_end(lc_server *s, int committed, uint64_t now);
 /* Count an Error answer by its wire code. */
 void lc_stats_error(lc_server *s, int wire_code);
-
+enum { LC_LAT_SENT = 0, LC_LAT_DELIVERY = 1 };
+/* Remember the receipt time of a message whose Ack (or live copy) waits
+ * for the flush; observed at the flush's time if the commit succeeds. */
+void lc_stats_latency(lc_server *s, int which, uint64_t received_at);
 
 /* ---- validate.c */
 int lc_valid_uid(const char *uid);

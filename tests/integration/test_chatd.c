@@ -120,7 +120,12 @@ START_TEST(test_start_key_health_metrics)
 		"\nchatd_queue_depth 0\n",
 		"\nchatd_errors_total 0\n",
 		"# TYPE chatd_connections_authenticated gauge\n",
-		"\nchatd_connections_authenticated 0\n", NULL
+		"\nchatd_connections_authenticated 0\n",
+		"# TYPE chatd_message_sent_latency_seconds histogram\n",
+		"\nchatd_message_sent_latency_seconds_count 0\n",
+		"# TYPE chatd_message_delivery_latency_seconds histogram\n",
+		"\nchatd_message_delivery_latency_seconds_bucket{le=\"0.001\"} 0\n",
+		"\nchatd_message_delivery_latency_seconds_count 0\n", NULL
 	};
 	static const char *const after[] = {
 		"\nchatd_messages_total{kind=\"direct\"} 1\n",
@@ -131,9 +136,14 @@ START_TEST(test_start_key_health_metrics)
 		"\nchatd_queue_depth 0\n",
 		"\nchatd_errors_total 1\n",
 		"\nchatd_errors_by_class_total{class=\"not_found\"} 1\n",
-		"\nchatd_connections_authenticated 2\n", NULL
+		"\nchatd_connections_authenticated 2\n",
+		/* the refused Send is not counted */
+		"\nchatd_message_sent_latency_seconds_bucket{le=\"+Inf\"} 1\n",
+		"\nchatd_message_sent_latency_seconds_count 1\n",
+		"\nchatd_message_delivery_latency_seconds_bucket{le=\"+Inf\"} 1\n",
+		"\nchatd_message_delivery_latency_seconds_count 1\n", NULL
 	};
-	char hex[65], body[16384];
+	char hex[65], body[32768];
 	uint8_t pub[32], mid[16];
 	tclient *t, *a, *b;
 
