@@ -3,6 +3,7 @@
  * gets the next ones as it acks, in queue order. */
 #include <string.h>
 
+#include "pbscan.h"
 #include "records.h"
 #include "server_int.h"
 
@@ -33,78 +34,6 @@ static int entry_parse(lc_slice v, int *is_msg, lc_addr *from,
 		return LC_ERR_STORE_CORRUPT;
 	*env = lc_sl(v.p + r.off, v.n - r.off);
 	return 0;
-}
-
-static int varint(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (*off >= n)
-			return -1;
-		*v |= (uint64_t)(p[*off] & 0x7f) << shift;
-		if ((p[(*off)++] & 0x80) == 0)
-			return 0;
-	}
-	return -1;
-}
-
-/* The value of varint field `want` in the message p[0..n), or of its
- * length-delimited field `want` as a sub-slice; -1 when absent. Stored
- * pushes were packed by this core, but are read as untrusted bytes. */
-static int find_field(const uint8_t *p, size_t n, uint64_t want, int wt,
-		      uint64_t *v, lc_slice *sub)
-{
-	size_t off = 0;
-	uint64_t key, len;
-
-	while (off < n) {
-		if (varint(p, n, &off, &key))
-			return -1;
-		switch (key & 7) {
-		case 0:
-			if (varint(p, n, &off, &len))
-				return -1;
-			if (wt == 0 && key >> 3 == want) {
-				*v = len;
-				return 0;
-			}
-			break;
-		case 1:
-			if (n - off < 8)
-				return -1;
-			off += 8;
-			break;
-		case 2:
-			if (varint(p, n, &off, &len) || len > n - off)
-				return -1;
-			if (wt == 2 && key >> 3 == want) {
-				*sub = lc_sl(p + off, (size_t)len);
-				return 0;
-			}
-			off += (size_t)len;
-			break;
-		case 5:
-			if (n - off < 4)
-				return -1;
-			off += 4;
-			break;
-		default:
-			return -1;
-		}
-	}
-	return -1;
-}
-
-/* Deliver.server_time_ms of a queued Deliver: when its Send came in. */
-static int deliver_time(lc_slice env, uint64_t *t)
-{
-	lc_slice d;
-	uint64_t unused;
-
-	if (find_field(env.p, env.n, LIBCHAT__ENVELOPE__BODY_DELIVER, 2,
-		       &unused, &d))
-		return -1;
-	return find_field(d.p, d.n, 6, 0, t, &d);
 }
 
 static uint64_t key_seq(lc_slice k)
@@ -151,7 +80,8 @@ int lc_push_pump(lc_server *s, lc_server_conn *c)
 			rc = lc_srv_emit_raw(s, c, env.p, env.n, ++c->next_rid);
 		if (rc)
 			return rc;
-		if (is_msg && deliver_time(env, &at) == 0 && at >= c->authed_at)
+		if (is_msg && lc_pb_deliver_time(env.p, env.n, &at) == 0 &&
+		    at >= c->authed_at)
 			lc_stats_latency(s, LC_LAT_DELIVERY, at); /* live */
 		c->inflight[c->n_inflight].rid = c->next_rid;
 		c->inflight[c->n_inflight++].seq = key_seq(k);
