@@ -1013,6 +1013,9 @@ START_TEST(test_workers_live_delivery)
 		for (int i = 0; i < XW_USERS; i++)
 			drain_pushes(XW.c[i], 5, xw_got, NULL);
 	ck_assert_int_eq(XW.delivered, want);
+	fprintf(stderr, "workers=3 spread=%d/%d/%d: %d messages sent and "
+		"delivered live in %llu ms\n", seen[0], seen[1], seen[2], want,
+		(unsigned long long)(mono_now_ms() - t0));
 	/* the receipts for all of them come back too */
 	for (int i = 0; i < 20; i++)
 		for (int c = 0; c < XW_USERS; c++)
@@ -1039,6 +1042,10 @@ START_TEST(test_workers_live_delivery)
 		t0 = mono_now_ms();
 		d = tc_wait(XW.c[y], DELIVER, 0, 1000);
 		ck_assert_msg(d != NULL, "no live delivery across workers");
+		fprintf(stderr, "one message worker %d -> %d: Deliver %llu ms "
+			"after its sent Ack\n", worker_of(XW.c[x]),
+			worker_of(XW.c[y]),
+			(unsigned long long)(mono_now_ms() - t0));
 		ck_assert_mem_eq(d->deliver->message_id.data, mid, 16);
 		ck_assert_int_eq(tc_ack(XW.c[y], d), 0);
 		lc_envelope_free(d, NULL);
