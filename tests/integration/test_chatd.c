@@ -1117,7 +1117,10 @@ static void fill_until_paused(tclient *slow, uint64_t *first, uint64_t *last)
  * not stalled, and when it reads again no answer is lost. */
 START_TEST(test_slow_reader_backpressure)
 {
-	const char *extra[] = { "--max-conn-output", "1024", NULL };
+	/* Filling takes 40 s and more under sanitizers: a and b, idle
+	 * meanwhile, must not be closed for idleness before the exchange. */
+	const char *extra[] = { "--max-conn-output", "1024",
+				"--idle-timeout-ms", "600000", NULL };
 	tclient *slow, *a, *b;
 	lc_envelope *ack;
 	uint64_t first, last;
