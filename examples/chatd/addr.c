@@ -85,3 +85,42 @@ int chatd_sock_port(int fd)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
+
+size_t chatd_peer_key(const struct sockaddr *sa, unsigned len,
+		      uint8_t out[LC_SERVER_PEER_MAX])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					    0xff, 0xff };
+
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)
+				     ->sin_addr, 4);
+		return 4;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)(const void *)
+					    sa)->sin6_addr.s6_addr;
+
+		if (memcmp(a, mapped, sizeof mapped) == 0) {
+			memcpy(out, a + 12, 4);
+			return 4;
+		}
+		memcpy(out, a, 8); /* one subscriber usually holds a /64 */
+		return 8;
+	}
+	return 0;
+}
+
+/* The source port of an accepted connection, for logs; -1 if none. */
+int chatd_peer_port(const struct sockaddr *sa)
+{
+	if (sa && sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)(const void *)sa)
+				     ->sin_port);
+	if (sa && sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)
+				     ->sin6_port);
+	return -1;
+}

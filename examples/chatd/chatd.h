@@ -2,8 +2,10 @@
  *
  * One worker = one libevent loop + one lc_server over the data directory:
  * a TCP listener for Noise + frames, optionally a WebSocket listener for
- * the same, an HTTP listener for health and metrics, timers from the core, a push provider. Several workers are
- * separate processes sharing the ports through SO_REUSEPORT. */
+ * the same, an HTTP listener for health and metrics, timers from the core,
+ * a push provider. Several workers are separate processes sharing the
+ * ports through SO_REUSEPORT; they tell each other of queued entries and
+ * device connections (sib.c). */
 #ifndef CHATD_H
 #define CHATD_H
 
@@ -46,6 +48,8 @@ typedef struct chatd_config {
 	uint64_t media_max_size;       /* largest media upload (bytes) */
 	uint32_t media_retention_days; /* unaccessed blobs kept; 0: forever */
 	uint64_t media_sweep_interval_ms;
+	uint32_t register_per_hour;       /* per source address; 0: no limit */
+	uint32_t login_failures_per_hour; /* per source address; 0: no limit */
 } chatd_config;
 
 /* config.c */
@@ -107,6 +111,21 @@ void chatd_media_sweep(chatd_media *m);
 int chatd_http_start(struct event_base *base, const chatd_config *cfg,
 		     chatd_media *media, int fd, struct evhttp **out);
 
+/* sib.c: notices between worker processes. chatd_sib_create() before
+ * forking n workers; the supervisor then calls chatd_sib_close_all(),
+ * worker `self` chatd_sib_start() (kick(arg) starts a turn after notices
+ * were fed to the core). With fewer than 2 workers every call is a no-op. */
+int chatd_sib_create(unsigned n);
+void chatd_sib_close_all(void);
+int chatd_sib_start(struct event_base *base, unsigned self, lc_server *srv,
+		    void (*kick)(void *), void *arg);
+void chatd_sib_stop(void);
+void chatd_sib_queued(const char *uid, uint32_t dev);
+void chatd_sib_device(const char *uid, uint32_t dev, int online);
+/* Send the records of this turn (after lc_server_flush()). */
+void chatd_sib_flush(void);
+void chatd_sib_counts(uint64_t *sent, uint64_t *dropped, uint64_t *received);
+
 /* worker.c: one event loop; returns the exit status. */
 int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,
 		     unsigned index, int frame_fd, int http_fd, int ws_fd);
@@ -114,6 +133,13 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *server_key,
 /* addr.c: "HOST:PORT" into a sockaddr; a listening socket. */
 int chatd_listen_socket(const char *hostport, int reuseport);
 int chatd_sock_port(int fd);
+/* The source address the core's per-address limits count by: 4 bytes
+ * for IPv4 (also IPv4-mapped IPv6), the /64 prefix (8 bytes) for IPv6;
+ * 0 for anything else. */
+struct sockaddr;
+int chatd_peer_port(const struct sockaddr *sa);
+size_t chatd_peer_key(const struct sockaddr *sa, unsigned len,
+		      uint8_t out[LC_SERVER_PEER_MAX]);
 
 uint64_t chatd_now_ms(void);
 

@@ -31,8 +31,8 @@ static const struct key keys[] = {
 	  "Origins allowed to open a WebSocket, separated by commas; empty or *: any (no Origin: always)" },
 	{ "data", K_STR, F(data), "./chatd-data",
 	  "data directory: LMDB store and server.key (created 0700)" },
-	{ "workers", K_U32, F(workers), "1",
-	  "worker processes sharing the ports (SO_REUSEPORT); see --help" },
+	{ "workers", K_U32, F(workers), "0",
+	  "worker processes sharing the ports (SO_REUSEPORT); 0: one per processor" },
 	{ "push", K_PUSH, F(push), "log",
 	  "push provider for messages queued to offline devices: log|webhook" },
 	{ "push_url", K_STR, F(push_url), "",
@@ -71,6 +71,10 @@ static const struct key keys[] = {
 	  "media blobs not uploaded or downloaded for this long are deleted; 0: never" },
 	{ "media_sweep_interval_ms", K_U64, F(media_sweep_interval_ms), "3600000",
 	  "how often the media retention sweep runs" },
+	{ "register_per_hour", K_U32, F(register_per_hour), "20",
+	  "Register requests per source address (IPv4, IPv6 /64) per hour; 0: no limit" },
+	{ "login_failures_per_hour", K_U32, F(login_failures_per_hour), "60",
+	  "failed password logins per source address per hour, any account; 0: no limit" },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

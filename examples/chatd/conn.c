@@ -286,7 +286,8 @@ void conn_pump(conn *c)
 	}
 }
 
-void conn_accept(worker *w, int fd, int ws)
+void conn_accept(worker *w, int fd, int ws, const uint8_t *peer,
+		 size_t peer_len)
 {
 	conn *c = calloc(1, sizeof *c);
 	lc_ws_policy pol = { w->cfg->ws_path, w->cfg->ws_origins };
@@ -305,7 +306,8 @@ void conn_accept(worker *w, int fd, int ws)
 		rc = lc_ws_server_new(&c->ws, &pol, LC_FRAME_MAX);
 	if (rc == 0)
 		rc = c->out && c->rd && c->wr ?
-		     lc_server_conn_open(w->srv, &c->sc, c, chatd_now_ms()) :
+		     lc_server_conn_open_peer(w->srv, &c->sc, peer, peer_len,
+					      c, chatd_now_ms()) :
 		     LC_ERR_NOMEM;
 	if (rc != 0) {
 		chatd_log(LC_SERVER_LOG_WARN, "conn_refused", "code=%d err=\"%s\"",

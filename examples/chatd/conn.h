@@ -22,6 +22,7 @@ typedef struct worker {
 	uint64_t turn_start_us; /* first input of the turn; 0: none */
 	int draining;
 	int exit_code;
+	unsigned index;         /* among the workers, from 0 */
 } worker;
 
 struct conn {
@@ -41,8 +42,10 @@ struct conn {
 	conn *tprev, *tnext; /* worker->touched */
 };
 
-/* A connection from the frame listener, or (ws) the WebSocket one. */
-void conn_accept(worker *w, int fd, int ws);
+/* A connection from the frame listener, or (ws) the WebSocket one, from
+ * peer (the source address as the core's limits group it). */
+void conn_accept(worker *w, int fd, int ws, const uint8_t *peer,
+		 size_t peer_len);
 void conn_touch(conn *c);
 void conn_pump(conn *c);
 void conn_finish(conn *c);

@@ -43,12 +43,13 @@ static void usage(FILE *out)
 "  --push log|webhook   push provider           --push-url URL    webhook\n"
 "  --log-level LEVEL    error|warn|info|debug\n"
 "\n"
-"Workers: N processes share the ports through SO_REUSEPORT, each with its\n"
-"own event loop and its own core over the same LMDB directory. The core\n"
-"routes a message live only to connections of its own process; a device\n"
-"connected to another worker gets it from its queue on its next connect.\n"
-"So the default is 1 worker; use more only behind a balancer that keeps\n"
-"the devices of one conversation on one worker.\n"
+"Workers: N processes (default: one per processor) share the ports\n"
+"through SO_REUSEPORT, each with its own event loop and its own core over\n"
+"the same LMDB directory. After each commit a worker tells the others,\n"
+"over Unix datagram sockets, which devices got new queue entries and\n"
+"which devices connected or left; the worker holding a device's\n"
+"connection then sends it its queue, so delivery and presence are live\n"
+"whichever worker a client reached. /metrics is per worker.\n"
 "\n"
 "Signals: SIGTERM or SIGINT stop accepting, commit, let pending output\n"
 "leave (drain_timeout_ms), close every connection and exit 0.\n"
@@ -169,9 +170,21 @@ static void close_fd(int fd)
 		close(fd);
 }
 
+/* workers = 0: one per online processor. */
+static unsigned worker_count(const chatd_config *cfg)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cfg->workers)
+		return cfg->workers;
+	if (cores < 1)
+		return 1;
+	return cores > CHATD_WORKERS_MAX ? CHATD_WORKERS_MAX : (unsigned)cores;
+}
+
 static int run(const chatd_config *cfg, const uint8_t *key)
 {
-	unsigned n = cfg->workers ? cfg->workers : 1;
+	unsigned n = worker_count(cfg);
 	int ffd = chatd_listen_socket(cfg->listen, n > 1);
 	int hfd = chatd_listen_socket(cfg->http, n > 1);
 	int wfd = cfg->ws[0] ? chatd_listen_socket(cfg->ws, n > 1) : -1;
@@ -184,6 +197,8 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 		  n, cfg->data, cfg->push);
 	if (n == 1)
 		return chatd_worker_run(cfg, key, 0, ffd, hfd, wfd);
+	if (chatd_sib_create(n) != 0)
+		return 1;
 	for (unsigned i = 0; i < n; i++) {
 		int f = ffd, h = hfd, w = wfd;
 		pid_t pid;
@@ -223,6 +238,7 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 	close(ffd);
 	close(hfd);
 	close_fd(wfd);
+	chatd_sib_close_all();
 	return supervise();
 }
 

@@ -196,6 +196,32 @@ static void labelled(struct evbuffer *o, const char *name, const char *help,
 				    values[i], (unsigned long long)v[i]);
 }
 
+/* A core latency histogram (ms, per bucket) as Prometheus seconds with
+ * cumulative `le` buckets. */
+static void latency(struct evbuffer *o, const char *n, const char *help,
+		    const lc_server_latency *h)
+{
+	uint64_t cum = 0;
+
+	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s histogram\n", n, help,
+			    n);
+	for (unsigned b = 0; b < LC_SERVER_LATENCY_BUCKETS; b++) {
+		uint64_t le = lc_server_latency_bound(b);
+
+		cum += h->buckets[b];
+		if (le == UINT64_MAX)
+			evbuffer_add_printf(o, "%s_bucket{le=\"+Inf\"} %llu\n",
+					    n, (unsigned long long)cum);
+		else
+			evbuffer_add_printf(o, "%s_bucket{le=\"%g\"} %llu\n", n,
+					    (double)le / 1000.0,
+					    (unsigned long long)cum);
+	}
+	evbuffer_add_printf(o, "%s_sum %.3f\n%s_count %llu\n", n,
+			    (double)h->sum_ms / 1000.0, n,
+			    (unsigned long long)h->count);
+}
+
 static void render_core(struct evbuffer *o)
 {
 	static const char *const kinds[] = { "direct", "group" };
@@ -229,6 +255,25 @@ static void render_core(struct evbuffer *o)
 		 LC_SERVER_ERRCLASS_COUNT);
 	counter(o, "chatd_connections_authenticated", "Frame connections "
 		"logged in as a device.", "gauge", st.conns_authed);
+	latency(o, "chatd_message_sent_latency_seconds", "From a Send's "
+		"arrival to the release of its sent Ack (after the commit).",
+		&st.sent_latency);
+	latency(o, "chatd_message_delivery_latency_seconds", "From a "
+		"message's arrival to the release of its copy to a recipient "
+		"device that was connected (live delivery, any worker).",
+		&st.delivery_latency);
+}
+
+static void render_sib(struct evbuffer *o)
+{
+	static const char *const outcomes[] = { "sent", "dropped",
+						"received" };
+	uint64_t v[3];
+
+	chatd_sib_counts(&v[0], &v[1], &v[2]);
+	labelled(o, "chatd_sibling_datagrams_total", "Notices between worker "
+		 "processes (queued entries, device connections), by outcome.",
+		 "outcome", outcomes, v, 3);
 }
 
 void chatd_metrics_render(struct evbuffer *o)
@@ -259,6 +304,7 @@ void chatd_metrics_render(struct evbuffer *o)
 	render_hist(o);
 	render_push(o);
 	render_core(o);
+	render_sib(o);
 	evbuffer_add_printf(o, "# HELP chatd_http_responses_total HTTP "
 			       "answers by class.\n# TYPE "
 			       "chatd_http_responses_total counter\n");

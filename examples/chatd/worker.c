@@ -11,26 +11,30 @@
 
 #include "conn.h"
 
+static void accept_one(worker *w, evutil_socket_t fd, struct sockaddr *sa,
+		       int len, int ws)
+{
+	uint8_t peer[LC_SERVER_PEER_MAX];
+	size_t n = chatd_peer_key(sa, (unsigned)len, peer);
+
+	evutil_make_socket_nonblocking(fd);
+	chatd_log(LC_SERVER_LOG_DEBUG, "accepted", "fd=%d port=%d", (int)fd,
+		  chatd_peer_port(sa));
+	conn_accept(w, fd, ws, peer, n);
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		      struct sockaddr *sa, int len, void *arg)
 {
-	worker *w = arg;
-
 	(void)l;
-	(void)sa;
-	(void)len;
-	evutil_make_socket_nonblocking(fd);
-	conn_accept(w, fd, 0);
+	accept_one(arg, fd, sa, len, 0);
 }
 
 static void on_accept_ws(struct evconnlistener *l, evutil_socket_t fd,
 			 struct sockaddr *sa, int len, void *arg)
 {
 	(void)l;
-	(void)sa;
-	(void)len;
-	evutil_make_socket_nonblocking(fd);
-	conn_accept(arg, fd, 1);
+	accept_one(arg, fd, sa, len, 1);
 }
 
 static void arm_timer(worker *w)
@@ -63,6 +67,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	if (rc != 0)
 		chatd_log(LC_SERVER_LOG_ERROR, "commit_failed",
 			  "code=%d err=\"%s\"", rc, lc_strerror(rc));
+	chatd_sib_flush(); /* after the commit: siblings read what it wrote */
 	while (w->touched)
 		conn_pump(w->touched);
 	if (start)
@@ -74,6 +79,14 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static void end_turn(void *arg)
 {
 	on_flush(-1, 0, arg);
+}
+
+/* Sibling notices were fed to the core: end this turn with a flush. */
+static void kick(void *arg)
+{
+	worker *w = arg;
+
+	event_active(w->flush_ev, 0, 0);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -138,9 +151,14 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	chatd_log(LC_SERVER_LOG_INFO, "draining", "signal=%d conns_open=%u",
 		  (int)sig, open);
 	w->draining = 1;
-	evconnlistener_disable(w->listener);
-	if (w->ws_listener)
-		evconnlistener_disable(w->ws_listener);
+	/* closed, not disabled: with SO_REUSEPORT the kernel would still
+	 * hand this socket new connections nobody accepts */
+	evconnlistener_free(w->listener);
+	w->listener = NULL;
+	if (w->ws_listener) {
+		evconnlistener_free(w->ws_listener);
+		w->ws_listener = NULL;
+	}
 	evtimer_del(w->timer_ev);
 	on_flush(-1, 0, w);
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -183,6 +201,18 @@ static void cb_push(const char *user, uint32_t dev, const char *sender,
 	chatd_push_notify(w->push, user, dev, sender, sdev, mid);
 }
 
+static void cb_queued(const char *user, uint32_t dev, void *ud)
+{
+	(void)ud;
+	chatd_sib_queued(user, dev);
+}
+
+static void cb_device(const char *user, uint32_t dev, int online, void *ud)
+{
+	(void)ud;
+	chatd_sib_device(user, dev, online);
+}
+
 /* The core's message as one quoted value: no quotes, no line breaks. */
 static void cb_log(int level, const char *msg, void *ud)
 {
@@ -205,7 +235,8 @@ static int open_server(worker *w, const uint8_t *key)
 	const chatd_config *cfg = w->cfg;
 	lc_server_config sc;
 	lc_server_callbacks cb = { LC_SERVER_CONFIG_VERSION, cb_close,
-				   cb_want_write, cb_push, cb_log };
+				   cb_want_write, cb_push, cb_log,
+				   cb_queued, cb_device };
 	int rc;
 
 	memset(&sc, 0, sizeof sc);
@@ -221,6 +252,12 @@ static int open_server(worker *w, const uint8_t *key)
 	sc.pwhash_opslimit = cfg->pwhash_opslimit;
 	sc.pwhash_memlimit = (size_t)cfg->pwhash_memlimit;
 	sc.media_max_size = cfg->media_max_size;
+	/* chatd's 0 means no limit; the core's 0 means its default */
+	sc.register_per_hour = cfg->register_per_hour ? cfg->register_per_hour
+						      : LC_SERVER_LIMIT_OFF;
+	sc.login_failures_per_hour = cfg->login_failures_per_hour
+					     ? cfg->login_failures_per_hour
+					     : LC_SERVER_LIMIT_OFF;
 	rc = lc_server_new(&w->srv, &sc, &cb, w);
 	if (rc == 0)
 		chatd_metrics_server(w->srv);
@@ -256,6 +293,8 @@ static int setup(worker *w, const uint8_t *key, int frame_fd, int http_fd,
 	event_add(w->sig_int, NULL);
 	if (chatd_push_new(&w->push, w->base, w->cfg) != 0)
 		return -1;
+	if (chatd_sib_start(w->base, w->index, w->srv, kick, w) != 0)
+		return -1;
 	if (chatd_media_new(&w->media, w->base, w->cfg, w->srv, end_turn,
 			    w) != 0)
 		return -1;
@@ -266,6 +305,8 @@ static void teardown(worker *w)
 {
 	while (w->conns)
 		conn_finish(w->conns);
+	chatd_sib_flush(); /* siblings learn of the closed connections */
+	chatd_sib_stop();
 	if (w->http)
 		evhttp_free(w->http);
 	chatd_media_free(w->media);
@@ -299,6 +340,7 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *key,
 
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
+	w.index = index;
 	chatd_log_init(cfg->log_level, index);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup(&w, key, frame_fd, http_fd, ws_fd) != 0) {

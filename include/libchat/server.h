@@ -28,8 +28,10 @@ typedef struct lc_server lc_server;
 typedef struct lc_server_conn lc_server_conn;
 
 /** The version of ::lc_server_config and ::lc_server_callbacks this header
- *  describes; put it in their `version` field. */
-#define LC_SERVER_CONFIG_VERSION 1
+ *  describes; put it in their `version` field. Version 1 structures (built
+ *  against an older header, without the fields marked "version 2") are
+ *  still accepted: the fields they lack take their defaults. */
+#define LC_SERVER_CONFIG_VERSION 2
 
 /** Default idle timeout: a connection silent this long is closed (ms). */
 #define LC_SERVER_IDLE_TIMEOUT_MS 60000u
@@ -55,6 +57,16 @@ typedef struct lc_server_conn lc_server_conn;
 #define LC_SERVER_DEVICE_KEY_LEN 32
 /** Default largest media blob a MediaTicket allows (bytes): 100 MiB. */
 #define LC_SERVER_MEDIA_MAX_SIZE (100ull * 1024 * 1024)
+/** Default Register requests allowed per source address per hour. */
+#define LC_SERVER_REGISTER_PER_HOUR 20u
+/** Default failed password logins allowed per source address per hour,
+ *  whatever the accounts tried. */
+#define LC_SERVER_LOGIN_FAILURES_PER_HOUR 60u
+/** A per-address limit of this value is off (no limit). */
+#define LC_SERVER_LIMIT_OFF UINT32_MAX
+/** Largest source address lc_server_conn_open_peer() takes (bytes): an
+ *  IPv6 address. */
+#define LC_SERVER_PEER_MAX 16
 /** Size of the buffer lc_server_token_verify() fills with a user id
  *  terminating NUL included (bytes). */
 #define LC_SERVER_USER_ID_SIZE 65
@@ -96,6 +108,16 @@ typedef struct lc_server_config {
 	const lc_rng *rng;              /**< NULL: randombytes_buf; copied */
 	uint64_t media_max_size;        /**< largest blob a MediaTicket allows (bytes);
 	                                     0: ::LC_SERVER_MEDIA_MAX_SIZE */
+	/* version 2 */
+	uint32_t register_per_hour;     /**< Register requests per source address
+	                                     (lc_server_conn_open_peer()) per hour,
+	                                     refilled continuously; 0:
+	                                     ::LC_SERVER_REGISTER_PER_HOUR,
+	                                     ::LC_SERVER_LIMIT_OFF: no limit */
+	uint32_t login_failures_per_hour; /**< failed password logins per source
+	                                     address per hour, across accounts; 0:
+	                                     ::LC_SERVER_LOGIN_FAILURES_PER_HOUR,
+	                                     ::LC_SERVER_LIMIT_OFF: no limit */
 } lc_server_config;
 
 /**
@@ -121,6 +143,20 @@ typedef struct lc_server_callbacks {
 		     const uint8_t message_id[LC_SERVER_ID_LEN], void *user_data);
 	/** A log line (never with secrets); @p msg lives during the call. */
 	void (*log)(int level, const char *msg, void *user_data);
+	/* version 2 */
+	/** Called by lc_server_flush() after its commit, once per device that
+	 *  got new queue entries (messages, receipts, group events, notices)
+	 *  in the turn and has no connection on this server. Another process
+	 *  on the same data directory that holds the device's connection
+	 *  delivers them when told through lc_server_remote_queued(). The
+	 *  string lives during the call. */
+	void (*queued)(const char *user_id, uint32_t device_id, void *user_data);
+	/** A device's connection on this server logged in (@p online 1) or
+	 *  closed or logged out (0); tell the other processes through
+	 *  lc_server_remote_device(). Runs inside the call that caused it;
+	 *  the string lives during the call. */
+	void (*device_state)(const char *user_id, uint32_t device_id,
+			     int online, void *user_data);
 } lc_server_callbacks;
 
 /**
@@ -136,8 +172,10 @@ typedef struct lc_server_callbacks {
  *   ::LC_ERR_IO (the directory cannot be opened), ::LC_ERR_STORE_BUSY,
  *   ::LC_ERR_STORE_VERSION, ::LC_ERR_STORE_CORRUPT.
  * @note A server is used by one thread at a time. Several processes may
- *   open the same directory (LMDB's locking) but each routes only to its
- *   own connections.
+ *   open the same directory (LMDB's locking); each routes to its own
+ *   connections, and reaches the others' through the queued and
+ *   device_state callbacks, lc_server_remote_queued() and
+ *   lc_server_remote_device().
  */
 LC_API LC_WARN_UNUSED int lc_server_new(lc_server **srv,
 					const lc_server_config *cfg,
@@ -195,10 +233,49 @@ LC_API int lc_server_handle_expiry(lc_server *srv, uint64_t now);
  * @return 0, ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, ::LC_ERR_INIT.
  * @note With a static key the connection starts its Noise responder at
  *   once: lc_server_conn_send() then gives the server's prologue.
+ * @note The connection has no source address, so the per-address limits
+ *   (::lc_server_config.register_per_hour, login_failures_per_hour) do not
+ *   apply to it; a server facing the Internet uses
+ *   lc_server_conn_open_peer().
  */
 LC_API LC_WARN_UNUSED int lc_server_conn_open(lc_server *srv,
 					      lc_server_conn **conn,
 					      void *user_data, uint64_t now);
+
+/**
+ * @brief Open a connection from a source address.
+ *
+ * As lc_server_conn_open(), and the connection counts against the limits
+ * kept per source address: Register requests
+ * (::lc_server_config.register_per_hour, against account creation and
+ * account enumeration by phone or email) and failed password logins across
+ * accounts (::lc_server_config.login_failures_per_hour). Beyond either,
+ * the request is answered `Error{THROTTLED}` with `retry_after_ms`. The
+ * limits are kept in the store, so every process on the data directory
+ * shares them and a restart keeps them.
+ *
+ * @param[in]  srv       the server.
+ * @param[out] conn      the connection, owned by @p srv until
+ *                       lc_server_conn_close().
+ * @param[in]  peer      the source address as opaque bytes, copied; the
+ *                       caller chooses what one address is. The usual
+ *                       choice: the 4 bytes of an IPv4 address, the first
+ *                       8 bytes (the /64) of an IPv6 one, never the port.
+ *                       NULL when @p peer_len is 0 (no address: as
+ *                       lc_server_conn_open()).
+ * @param[in]  peer_len  its length, 0 to ::LC_SERVER_PEER_MAX.
+ * @param[in]  user_data returned by lc_server_conn_user_data().
+ * @param[in]  now       the current time (ms since the epoch).
+ * @return 0, ::LC_ERR_INVALID_ARG (NULL @p srv or @p conn, @p peer_len
+ *   above ::LC_SERVER_PEER_MAX, NULL @p peer with a length),
+ *   ::LC_ERR_NOMEM, ::LC_ERR_INIT.
+ */
+LC_API LC_WARN_UNUSED int lc_server_conn_open_peer(lc_server *srv,
+						   lc_server_conn **conn,
+						   const uint8_t *peer,
+						   size_t peer_len,
+						   void *user_data,
+						   uint64_t now);
 
 /**
  * @brief Close and free a connection; its device goes offline.
@@ -305,9 +382,87 @@ LC_API LC_WARN_UNUSED int lc_server_token_verify(lc_server *srv,
 						 char user_id[LC_SERVER_USER_ID_SIZE],
 						 uint32_t *device_id);
 
+/**
+ * @brief Another process on the same data directory committed queue
+ * entries for a device (its ::lc_server_callbacks.queued): when the
+ * device has a connection here, send it what its queue holds.
+ *
+ * The entries are already in the store, so a notice that never arrives
+ * loses nothing: the device gets them at its next connection or event.
+ * Call lc_server_flush() at the end of the turn, as after any input.
+ *
+ * @param[in] srv       the server.
+ * @param[in] user_id   the device's user, NUL-terminated, read during the
+ *                      call; NULL: every connection here (after notices
+ *                      were lost).
+ * @param[in] device_id the device (ignored with a NULL @p user_id).
+ * @param[in] now       the current time (ms since the epoch).
+ * @return 0 (also when the device has no connection here), or
+ *   ::LC_ERR_INVALID_ARG (NULL @p srv), ::LC_ERR_NOMEM, ::LC_ERR_IO,
+ *   ::LC_ERR_STORE_BUSY, ::LC_ERR_STORE_CORRUPT (the queue could not be
+ *   read; the entries stay queued).
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ */
+LC_API int lc_server_remote_queued(lc_server *srv, const char *user_id,
+				   uint32_t device_id, uint64_t now);
+
+/**
+ * @brief Another process on the same data directory reports that a device
+ * connected (its ::lc_server_callbacks.device_state).
+ *
+ * The server counts the user online while a device is connected here or
+ * elsewhere: presence answers say so, subscribers here get a
+ * `PresenceUpdate` when the user's state changes overall, and no push is
+ * called for a device connected elsewhere. Report every change, in order;
+ * the counts start at zero, so every process must be told of the
+ * connections made since it started.
+ *
+ * @param[in] srv       the server.
+ * @param[in] user_id   the device's user, NUL-terminated, read during the
+ *                      call.
+ * @param[in] device_id the device.
+ * @param[in] online    1: connected, 0: disconnected.
+ * @param[in] now       the current time (ms since the epoch): the last-seen
+ *                      time subscribers are told when the user goes offline.
+ * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv or @p user_id, or not a
+ *   user id), ::LC_ERR_NOMEM.
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ *   Presence updates wait for lc_server_flush() like any output.
+ */
+LC_API int lc_server_remote_device(lc_server *srv, const char *user_id,
+				   uint32_t device_id, int online,
+				   uint64_t now);
+
 /** The version of ::lc_server_stats this header describes; put it in its
- *  `version` field before lc_server_stats_get(). */
-#define LC_SERVER_STATS_VERSION 1
+ *  `version` field before lc_server_stats_get(). Version 1 callers (no
+ *  latency fields) are still served. */
+#define LC_SERVER_STATS_VERSION 2
+
+/** Number of buckets of an ::lc_server_latency histogram. */
+#define LC_SERVER_LATENCY_BUCKETS 14
+
+/**
+ * @brief A latency histogram, in milliseconds of the caller's clock.
+ *
+ * Bucket i counts the observations above the bound of bucket i - 1 and
+ * at most lc_server_latency_bound(i) (the last bucket has no bound). The
+ * buckets are not cumulative; Prometheus' `le` buckets are their running
+ * sums.
+ */
+typedef struct lc_server_latency {
+	uint64_t count;   /**< observations */
+	uint64_t sum_ms;  /**< their sum (ms) */
+	uint64_t buckets[LC_SERVER_LATENCY_BUCKETS]; /**< per bucket */
+} lc_server_latency;
+
+/**
+ * @brief The upper bound of a latency bucket.
+ * @param[in] i the bucket, 0 to ::LC_SERVER_LATENCY_BUCKETS - 1.
+ * @return the bound in milliseconds (1, 2, 5, 10, 25, 50, 100, 250, 500,
+ *   1000, 2500, 5000, 10000), or UINT64_MAX for the last bucket and for
+ *   any @p i out of range.
+ */
+LC_API uint64_t lc_server_latency_bound(unsigned i);
 
 /** Classes of the Error answers counted in ::lc_server_stats.errors, by
  *  the code sent on the wire. */
@@ -364,6 +519,21 @@ typedef struct lc_server_stats {
 	uint64_t conns_open;       /**< gauge: connections open (lc_server_conn_open()
 	                                and not yet lc_server_conn_close()) */
 	uint64_t conns_authed;     /**< gauge: those logged in as a device */
+	/* version 2 */
+	lc_server_latency sent_latency; /**< from a Send's input
+	                                (lc_server_conn_recv()'s @p now) to
+	                                the lc_server_flush() that releases
+	                                its `sent` Ack (also a retry's) */
+	lc_server_latency delivery_latency; /**< from a message's Send input
+	                                to the lc_server_flush() that releases
+	                                the copy to its recipient device's
+	                                connection, for copies whose device was
+	                                logged in when the message came (live
+	                                delivery, here or through
+	                                lc_server_remote_queued()); a copy
+	                                drained from the queue at login is not
+	                                counted, nor one sent again on a
+	                                new connection */
 } lc_server_stats;
 
 /**
@@ -375,7 +545,7 @@ typedef struct lc_server_stats {
  * @param[out] out the caller's structure with @p version set; every field
  *                 of that version is filled on success, nothing otherwise.
  * @return 0, or ::LC_ERR_INVALID_ARG (NULL @p srv or @p out, @p version
- *   not ::LC_SERVER_STATS_VERSION).
+ *   neither 1 nor ::LC_SERVER_STATS_VERSION).
  * @note Same thread rule as every call on @p srv: one thread at a time.
  *   Inside a turn the values do not yet include the turn's work; they do
  *   once lc_server_flush() has committed it.

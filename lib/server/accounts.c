@@ -199,6 +199,8 @@ static int login_password(lc_server *s, lc_server_conn *c,
 		/* Kept: the answer is sent by hand so the failure counts. */
 		rc = lc_throttle_fail(s, ident, now);
 		if (rc == 0)
+			rc = lc_addrlimit_spend(s, c, LC_AL_LOGIN, now);
+		if (rc == 0)
 			lc_srv_error(s, c, e->request_id, LC_ERR_AUTH_FAILED, 0);
 		return rc;
 	}

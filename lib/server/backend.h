@@ -36,6 +36,7 @@ enum lc_table {
 	LC_T_THROTTLE,  /* identifier -> failures, retry time */
 	LC_T_MEDIA,     /* media id -> reference record */
 	LC_T_QSEQ,      /* user 0x00 device(be32) -> next queue seq (be64) */
+	LC_T_ADDRLIMIT, /* kind(1) source address -> bucket level, refill time */
 	LC_T_COUNT
 };
 

@@ -74,6 +74,7 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 			   const lc_envelope *e, uint64_t now)
 {
 	struct lc_out *mark = s->held_tail;
+	size_t lat_mark = s->n_lat[LC_LAT_SENT];
 	lc_handler *h;
 	int rc;
 
@@ -88,6 +89,10 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 	}
 	s->retry_after = 0;
 	s->n_touched = 0;
+	if ((rc = lc_addrlimit_pre(s, c, e, now)) != 0) {
+		lc_srv_error(s, c, e->request_id, rc, s->retry_after);
+		return 0;
+	}
 	rc = s->be.ops->savepoint(s->be.h);
 	if (rc == 0) {
 		rc = h(s, c, e, now);
@@ -100,6 +105,7 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 	if (rc == 0)
 		return lc_srv_settle(s);
 	truncate_held(s, mark);
+	s->n_lat[LC_LAT_SENT] = lat_mark;
 	s->n_touched = 0;
 	if (e->body_case != LIBCHAT__ENVELOPE__BODY_ACK)
 		lc_srv_error(s, c, e->request_id, rc, s->retry_after);

@@ -189,8 +189,17 @@ int lc_srv_touch(lc_server *s, const lc_addr *to, const lc_addr *from,
 	return 0;
 }
 
+/* Whether t's device is the last one waiting for the queued callback. */
+static int same_as_last(const lc_server *s, const struct lc_touch *t)
+{
+	const struct lc_touch *l = s->n_rq ? &s->rq[s->n_rq - 1] : NULL;
+
+	return l && l->to.dev == t->to.dev && strcmp(l->to.uid, t->to.uid) == 0;
+}
+
 /* After a request's writes are kept: push to the online devices it
- * touched, remember push hooks for the offline ones. */
+ * touched, remember push hooks for the offline ones and queued callbacks
+ * for every device not connected here. */
 int lc_srv_settle(lc_server *s)
 {
 	int rc = 0;
@@ -198,8 +207,9 @@ int lc_srv_settle(lc_server *s)
 	for (size_t i = 0; i < s->n_touched; i++) {
 		struct lc_touch *t = &s->touched[i];
 		lc_server_conn *c = lc_reg_conn(s, t->to.uid, t->to.dev);
+		int there = !c && lc_reg_remote_conn(s, t->to.uid, t->to.dev);
 
-		if (t->is_msg && c)
+		if (t->is_msg && (c || there))
 			s->turn.live++;
 		else if (t->is_msg)
 			s->turn.offline++;
@@ -207,10 +217,14 @@ int lc_srv_settle(lc_server *s)
 			int r = lc_push_pump(s, c);
 			if (r && rc == 0)
 				rc = r;
-		} else if (t->is_msg && s->cb.push) {
-			if (grow(s, &s->hooks, &s->cap_hooks, s->n_hooks) == 0)
-				s->hooks[s->n_hooks++] = *t;
+			continue;
 		}
+		if (t->is_msg && !there && s->cb.push &&
+		    grow(s, &s->hooks, &s->cap_hooks, s->n_hooks) == 0)
+			s->hooks[s->n_hooks++] = *t;
+		if (s->cb.queued && !same_as_last(s, t) &&
+		    grow(s, &s->rq, &s->cap_rq, s->n_rq) == 0)
+			s->rq[s->n_rq++] = *t;
 	}
 	s->n_touched = 0;
 	return rc;

@@ -69,7 +69,7 @@ static int state_of(lc_server *s, const char *uid, Libchat__PresenceUpdate *p)
 
 	libchat__presence_update__init(p);
 	p->user_id = (char *)uid;
-	p->online = u && u->n_conns > 0;
+	p->online = lc_reg_online(u);
 	if (p->online)
 		return 0;
 	rc = lc_st_get_u64(s, LC_T_LASTSEEN, lc_sl(uid, strlen(uid)),

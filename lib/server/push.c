@@ -3,6 +3,7 @@
  * gets the next ones as it acks, in queue order. */
 #include <string.h>
 
+#include "pbscan.h"
 #include "records.h"
 #include "server_int.h"
 
@@ -57,6 +58,7 @@ int lc_push_pump(lc_server *s, lc_server_conn *c)
 		size_t alen = 0;
 		lc_addr from;
 		const uint8_t *mid;
+		uint64_t at;
 		int is_msg, rc;
 
 		if (c->next_seq > 0) {
@@ -78,6 +80,9 @@ int lc_push_pump(lc_server *s, lc_server_conn *c)
 			rc = lc_srv_emit_raw(s, c, env.p, env.n, ++c->next_rid);
 		if (rc)
 			return rc;
+		if (is_msg && lc_pb_deliver_time(env.p, env.n, &at) == 0 &&
+		    at >= c->authed_at)
+			lc_stats_latency(s, LC_LAT_DELIVERY, at); /* live */
 		c->inflight[c->n_inflight].rid = c->next_rid;
 		c->inflight[c->n_inflight++].seq = key_seq(k);
 		c->next_seq = key_seq(k) + 1;

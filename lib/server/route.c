@@ -74,11 +74,16 @@ static int ack_sent(lc_server *s, lc_server_conn *c, uint64_t rid,
 	Libchat__Ack ack = LIBCHAT__ACK__INIT;
 	Libchat__SendResult sr = LIBCHAT__SEND_RESULT__INIT;
 
+	int rc;
+
 	sr.message_id.data = (uint8_t *)mid;
 	sr.message_id.len = LC_SERVER_ID_LEN;
 	ack.result_case = LIBCHAT__ACK__RESULT_SENT;
 	ack.sent = &sr;
-	return lc_srv_ack(s, c, rid, &ack, now);
+	rc = lc_srv_ack(s, c, rid, &ack, now);
+	if (rc == 0)
+		lc_stats_latency(s, LC_LAT_SENT, now);
+	return rc;
 }
 
 /* Queue one Deliver for one device. */

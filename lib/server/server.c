@@ -1,4 +1,5 @@
 /* The server object: creation, connections, flush and timers. */
+#include <stddef.h>
 #include <string.h>
 
 #include "server_int.h"
@@ -27,15 +28,27 @@ static void set_defaults(lc_server_config *c)
 	DEF(pwhash_opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
 	DEF(pwhash_memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
 	DEF(media_max_size, LC_SERVER_MEDIA_MAX_SIZE);
+	DEF(register_per_hour, LC_SERVER_REGISTER_PER_HOUR);
+	DEF(login_failures_per_hour, LC_SERVER_LOGIN_FAILURES_PER_HOUR);
 #undef DEF
 	c->data_dir = NULL;
 	c->mem = NULL;
 	c->rng = NULL;
 }
 
+/* The bytes of a caller's structure its version has: a version 1
+ * structure ends before the first field version 2 added. */
+#define CFG_V1_SIZE offsetof(lc_server_config, register_per_hour)
+#define CB_V1_SIZE offsetof(lc_server_callbacks, queued)
+
+static int known_version(uint32_t v)
+{
+	return v == 1 || v == LC_SERVER_CONFIG_VERSION;
+}
+
 static int check_config(const lc_server_config *cfg)
 {
-	if (cfg->version != LC_SERVER_CONFIG_VERSION || cfg->data_dir == NULL)
+	if (!known_version(cfg->version) || cfg->data_dir == NULL)
 		return LC_ERR_INVALID_ARG;
 	if (cfg->pwhash_opslimit &&
 	    (cfg->pwhash_opslimit < crypto_pwhash_OPSLIMIT_MIN ||
@@ -61,7 +74,7 @@ int lc_server_new(lc_server **out, const lc_server_config *cfg,
 		return LC_ERR_INVALID_ARG;
 	*out = NULL;
 	if (cfg == NULL || check_config(cfg) || lc_alloc_init(&a, cfg->mem) ||
-	    (cb && cb->version != LC_SERVER_CONFIG_VERSION))
+	    (cb && !known_version(cb->version)))
 		return LC_ERR_INVALID_ARG;
 	if (sodium_init() < 0)
 		return LC_ERR_INIT;
@@ -71,10 +84,11 @@ int lc_server_new(lc_server **out, const lc_server_config *cfg,
 	s->rng.fill = default_fill;
 	if (cfg->rng)
 		s->rng = *cfg->rng;
-	s->cfg = *cfg;
+	memcpy(&s->cfg, cfg, cfg->version == 1 ? CFG_V1_SIZE : sizeof *cfg);
+	s->cfg.version = LC_SERVER_CONFIG_VERSION;
 	set_defaults(&s->cfg);
 	if (cb)
-		s->cb = *cb;
+		memcpy(&s->cb, cb, cb->version == 1 ? CB_V1_SIZE : sizeof *cb);
 	s->user_data = user_data;
 	if (cfg->static_private) {
 		s->static_private = sodium_malloc(LC_SERVER_DEVICE_KEY_LEN);
@@ -112,6 +126,7 @@ void lc_server_free(lc_server *s)
 	if (s == NULL)
 		return;
 	s->cb.close_conn = NULL;
+	s->cb.device_state = NULL;
 	while (s->conns)
 		lc_server_conn_close(s->conns, 0);
 	s->be.ops->abort(s->be.h); /* drops the last-seen writes of those */
@@ -121,10 +136,14 @@ void lc_server_free(lc_server *s)
 		while (s->users[b]) {
 			struct lc_ustate *u = s->users[b];
 			s->users[b] = u->hnext;
+			lc_free(&s->mem, u->remote);
 			lc_free(&s->mem, u);
 		}
 	lc_free(&s->mem, s->touched);
 	lc_free(&s->mem, s->hooks);
+	lc_free(&s->mem, s->rq);
+	lc_free(&s->mem, s->lat_at[0]);
+	lc_free(&s->mem, s->lat_at[1]);
 	sodium_free(s->static_private);
 	lc_free(&s->mem, s);
 }
@@ -132,12 +151,20 @@ void lc_server_free(lc_server *s)
 int lc_server_conn_open(lc_server *s, lc_server_conn **out, void *user_data,
 			uint64_t now)
 {
+	return lc_server_conn_open_peer(s, out, NULL, 0, user_data, now);
+}
+
+int lc_server_conn_open_peer(lc_server *s, lc_server_conn **out,
+			     const uint8_t *peer, size_t peer_len,
+			     void *user_data, uint64_t now)
+{
 	lc_server_conn *c;
 
 	if (out == NULL)
 		return LC_ERR_INVALID_ARG;
 	*out = NULL;
-	if (s == NULL)
+	if (s == NULL || peer_len > LC_SERVER_PEER_MAX ||
+	    (peer == NULL && peer_len))
 		return LC_ERR_INVALID_ARG;
 	if ((c = lc_calloc(&s->mem, 1, sizeof *c)) == NULL)
 		return LC_ERR_NOMEM;
@@ -152,6 +179,9 @@ int lc_server_conn_open(lc_server *s, lc_server_conn **out, void *user_data,
 	c->srv = s;
 	c->user_data = user_data;
 	c->last_rx = now;
+	if (peer_len)
+		memcpy(c->peer, peer, peer_len);
+	c->peer_len = (uint8_t)peer_len;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -221,17 +251,19 @@ static void run_hooks(lc_server *s)
 			   t->msg_id, s->user_data);
 	}
 	s->n_hooks = 0;
+	for (size_t i = 0; i < s->n_rq; i++)
+		s->cb.queued(s->rq[i].to.uid, s->rq[i].to.dev, s->user_data);
+	s->n_rq = 0;
 }
 
 int lc_server_flush(lc_server *s, uint64_t now)
 {
 	int rc;
 
-	(void)now;
 	if (s == NULL)
 		return LC_ERR_INVALID_ARG;
 	rc = s->be.ops->commit(s->be.h);
-	lc_stats_turn_end(s, rc == 0);
+	lc_stats_turn_end(s, rc == 0, now);
 	if (rc == 0) {
 		release_held(s);
 		run_hooks(s);
@@ -239,6 +271,7 @@ int lc_server_flush(lc_server *s, uint64_t now)
 	}
 	lc_srv_log(s, LC_SERVER_LOG_ERROR, "commit failed: %s", lc_strerror(rc));
 	s->n_hooks = 0;
+	s->n_rq = 0;
 	for (struct lc_out *o = s->held; o; o = o->next)
 		if (!o->conn->closing) {
 			o->conn->closing = 1;
@@ -264,6 +297,8 @@ uint64_t lc_server_get_expiry(const lc_server *s)
 
 int lc_server_handle_expiry(lc_server *s, uint64_t now)
 {
+	int rc;
+
 	if (s == NULL)
 		return LC_ERR_INVALID_ARG;
 	for (lc_server_conn *c = s->conns; c; c = c->next)
@@ -272,7 +307,8 @@ int lc_server_handle_expiry(lc_server *s, uint64_t now)
 			if (s->cb.close_conn)
 				s->cb.close_conn(c, LC_ERR_TIMEOUT, s->user_data);
 		}
-	return lc_dedupe_purge(s, now, PURGE_BATCH);
+	rc = lc_dedupe_purge(s, now, PURGE_BATCH);
+	return rc ? rc : lc_addrlimit_purge(s, now, PURGE_BATCH);
 }
 
 /* ---- internal test API */
@@ -315,4 +351,31 @@ int lc_srv_conn_authed(const lc_server_conn *c, lc_addr *who)
 		who->dev = c->dev;
 	}
 	return 1;
+}
+
+int lc_server_remote_queued(lc_server *s, const char *uid, uint32_t dev,
+			    uint64_t now)
+{
+	lc_server_conn *c;
+	int rc = 0;
+
+	(void)now;
+	if (s == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (uid == NULL) {
+		for (c = s->conns; c && rc == 0; c = c->next)
+			rc = lc_push_pump(s, c);
+		return rc;
+	}
+	if (!lc_valid_uid(uid) || (c = lc_reg_conn(s, uid, dev)) == NULL)
+		return 0;
+	return lc_push_pump(s, c);
+}
+
+int lc_server_remote_device(lc_server *s, const char *uid, uint32_t dev,
+			    int online, uint64_t now)
+{
+	if (s == NULL || uid == NULL || !lc_valid_uid(uid))
+		return LC_ERR_INVALID_ARG;
+	return lc_reg_remote(s, uid, dev, online != 0, now);
 }

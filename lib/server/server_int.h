@@ -56,12 +56,21 @@ struct lc_watch {
 	struct lc_ustate *target;
 };
 
+/* A device connected to another process (lc_server_remote_device). */
+struct lc_remote_dev {
+	uint32_t dev;
+	uint32_t n; /* its connections there */
+};
+
 /* A user known in memory: online connections, rate bucket, watchers. */
 struct lc_ustate {
 	struct lc_ustate *hnext;
 	char uid[LC_UID_MAX + 1];
 	lc_server_conn *conns;    /* authenticated, linked by unext */
 	unsigned n_conns;
+	struct lc_remote_dev *remote; /* devices connected elsewhere */
+	unsigned n_remote;        /* entries of remote */
+	unsigned remote_conns;    /* the sum of their n */
 	uint64_t tokens;          /* rate bucket, in 1/60000 messages */
 	uint64_t refilled_at;
 	struct lc_watch *watchers;
@@ -78,6 +87,7 @@ struct lc_server_conn {
 	int has_key;
 	int closing;
 	uint64_t last_rx;
+	uint64_t authed_at;          /* when it logged in */
 	struct lc_out *out_head, *out_tail, *popped;
 	uint64_t next_rid;           /* next push request id */
 	uint64_t next_seq;           /* first queue seq not yet pushed */
@@ -87,6 +97,8 @@ struct lc_server_conn {
 	unsigned n_watches;
 	lc_noise_conn *noise;        /* NULL when the server has no key */
 	size_t sent;                 /* output bytes handed out last time */
+	uint8_t peer[LC_SERVER_PEER_MAX]; /* source address; peer_len 0: none */
+	uint8_t peer_len;
 };
 
 /* Counter changes waiting for the writes they describe to be kept. */
@@ -117,12 +129,18 @@ struct lc_server {
 	size_t n_touched, cap_touched;
 	struct lc_touch *hooks;      /* push hooks due after the commit */
 	size_t n_hooks, cap_hooks;
+	struct lc_touch *rq;         /* queued callbacks due after the commit */
+	size_t n_rq, cap_rq;
 	uint64_t retry_after;        /* set by a handler with its error */
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown accounts */
 	uint8_t *static_private;     /* sodium_malloc'd, or NULL */
 	lc_server_stats stats;       /* what lc_server_stats_get() copies */
 	struct lc_stat_delta req;    /* by the current request, until release */
 	struct lc_stat_delta turn;   /* by the turn's kept requests, until commit */
+	uint64_t *lat_at[2];         /* receipt times waiting for the flush: */
+	size_t n_lat[2], cap_lat[2]; /* [0] sent Acks, [1] live deliveries */
+	uint8_t al_cursor[1 + LC_SERVER_PEER_MAX]; /* addrlimit sweep position */
+	size_t al_cursor_len;
 };
 
 /* Record of a user (LC_T_USERS). */
@@ -189,6 +207,12 @@ int lc_reg_attach(lc_server *s, lc_server_conn *c, const char *uid,
 		  uint32_t dev, uint64_t now);
 void lc_reg_detach(lc_server *s, lc_server_conn *c, uint64_t now);
 void lc_reg_gc(lc_server *s, struct lc_ustate *u);
+/* Online anywhere: a connection here or in another process. */
+int lc_reg_online(const struct lc_ustate *u);
+/* Whether (uid, dev) is connected to another process. */
+int lc_reg_remote_conn(lc_server *s, const char *uid, uint32_t dev);
+int lc_reg_remote(lc_server *s, const char *uid, uint32_t dev, int online,
+		  uint64_t now);
 
 /* ---- push.c: queue delivery */
 int lc_push_pump(lc_server *s, lc_server_conn *c);
@@ -222,6 +246,23 @@ int lc_throttle_check(lc_server *s, const char *ident, uint64_t now);
 int lc_throttle_fail(lc_server *s, const char *ident, uint64_t now);
 int lc_throttle_clear(lc_server *s, const char *ident);
 
+/* ---- addrlimit.c: limits per source address (token buckets per hour,
+ * in the store) */
+enum lc_addrlimit_kind {
+	LC_AL_REGISTER = 'r', /* Register requests */
+	LC_AL_LOGIN = 'l'     /* failed password logins */
+};
+/* Before the request's savepoint: a Register spends one unit (kept even
+ * when the request fails), a password Login needs one unit left. 0, or
+ * LC_ERR_THROTTLED with s->retry_after set, or a store error. */
+int lc_addrlimit_pre(lc_server *s, lc_server_conn *c, const lc_envelope *e,
+		     uint64_t now);
+/* Spend one unit of c's bucket (never below empty). */
+int lc_addrlimit_spend(lc_server *s, lc_server_conn *c, int kind,
+		       uint64_t now);
+/* Drop up to max records whose bucket is full again. */
+int lc_addrlimit_purge(lc_server *s, uint64_t now, unsigned max);
+
 /* ---- accounts.c */
 /* The connection's address; the caller checked it is authenticated. */
 void lc_conn_addr(const lc_server_conn *c, lc_addr *a);
@@ -245,9 +286,13 @@ int lc_stats_open(lc_server *s);
 /* Move the request's changes into the turn (kept) or drop them. */
 void lc_stats_request_end(lc_server *s, int kept);
 /* Publish the turn's changes (committed) or drop them. */
-void lc_stats_turn_end(lc_server *s, int committed);
+void lc_stats_turn_end(lc_server *s, int committed, uint64_t now);
 /* Count an Error answer by its wire code. */
 void lc_stats_error(lc_server *s, int wire_code);
+enum { LC_LAT_SENT = 0, LC_LAT_DELIVERY = 1 };
+/* Remember the receipt time of a message whose Ack (or live copy) waits
+ * for the flush; observed at the flush's time if the commit succeeds. */
+void lc_stats_latency(lc_server *s, int which, uint64_t received_at);
 
 /* ---- validate.c */
 int lc_valid_uid(const char *uid);

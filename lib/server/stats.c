@@ -2,6 +2,7 @@
  * its savepoint is released, then in s->turn until the commit, so the
  * published numbers describe only kept work: a failed request or commit
  * leaves them as they were. */
+#include <stddef.h>
 #include <string.h>
 
 #include "server_int.h"
@@ -48,11 +49,62 @@ void lc_stats_request_end(lc_server *s, int kept)
 	memset(&s->req, 0, sizeof s->req);
 }
 
-void lc_stats_turn_end(lc_server *s, int committed)
+static const uint64_t bounds[LC_SERVER_LATENCY_BUCKETS - 1] = {
+	1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+};
+
+uint64_t lc_server_latency_bound(unsigned i)
+{
+	return i < LC_SERVER_LATENCY_BUCKETS - 1 ? bounds[i] : UINT64_MAX;
+}
+
+static void observe(lc_server_latency *h, uint64_t ms)
+{
+	unsigned i = 0;
+
+	while (i < LC_SERVER_LATENCY_BUCKETS - 1 && ms > bounds[i])
+		i++;
+	h->buckets[i]++;
+	h->count++;
+	h->sum_ms += ms;
+}
+
+void lc_stats_latency(lc_server *s, int which, uint64_t at)
+{
+	size_t *n = &s->n_lat[which], *cap = &s->cap_lat[which];
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		uint64_t *p = lc_realloc(&s->mem, s->lat_at[which],
+					 ncap * sizeof *p);
+		if (p == NULL)
+			return; /* one observation fewer, nothing else */
+		s->lat_at[which] = p;
+		*cap = ncap;
+	}
+	s->lat_at[which][(*n)++] = at;
+}
+
+/* Observe the turn's latencies at the flush's time. */
+static void latency_turn_end(lc_server *s, int committed, uint64_t now)
+{
+	lc_server_latency *h[2] = { &s->stats.sent_latency,
+				    &s->stats.delivery_latency };
+
+	for (int w = 0; w < 2; w++) {
+		for (size_t i = 0; committed && i < s->n_lat[w]; i++)
+			observe(h[w], now > s->lat_at[w][i]
+					      ? now - s->lat_at[w][i] : 0);
+		s->n_lat[w] = 0;
+	}
+}
+
+void lc_stats_turn_end(lc_server *s, int committed, uint64_t now)
 {
 	lc_server_stats *st = &s->stats;
 	struct lc_stat_delta *d = &s->turn;
 
+	latency_turn_end(s, committed, now);
 	if (committed) {
 		add(d, &s->req); /* writes made outside a request */
 		st->messages_direct += d->direct;
@@ -104,10 +156,17 @@ void lc_stats_error(lc_server *s, int wire_code)
 
 int lc_server_stats_get(const lc_server *srv, lc_server_stats *out)
 {
-	if (srv == NULL || out == NULL ||
-	    out->version != LC_SERVER_STATS_VERSION)
+	uint32_t v;
+
+	if (srv == NULL || out == NULL)
 		return LC_ERR_INVALID_ARG;
-	*out = srv->stats;
-	out->version = LC_SERVER_STATS_VERSION;
+	v = out->version;
+	if (v != 1 && v != LC_SERVER_STATS_VERSION)
+		return LC_ERR_INVALID_ARG;
+	/* a version 1 structure ends before the latency histograms */
+	memcpy(out, &srv->stats, v == 1 ? offsetof(lc_server_stats,
+						   sent_latency)
+				       : sizeof *out);
+	out->version = v;
 	return 0;
 }

@@ -72,7 +72,9 @@ int tchatd_start(tchatd *d, const char *dir, const char *const *extra)
 	const char *base[] = { "--data", d->dir, "--listen", "127.0.0.1:0",
 			       "--http", "127.0.0.1:0", "--pwhash-opslimit",
 			       "1", "--pwhash-memlimit", "8192",
-			       "--rate-per-minute", "1000000", "--log-level",
+			       "--rate-per-minute", "1000000",
+			       "--register-per-hour", "0", "--workers", "1",
+			       "--log-level",
 			       "debug", NULL };
 	for (int i = 0; base[i]; i++)
 		argv[n++] = base[i];

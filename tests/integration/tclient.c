@@ -17,6 +17,7 @@
 #include "tclient.h"
 
 int tc_sockbuf;
+const char *tc_source;
 
 static uint64_t mono_ms(void)
 {
@@ -119,6 +120,14 @@ tclient *tc_connect(int port, const uint8_t *server_pub, const uint8_t *sk)
 			   sizeof tc_sockbuf);
 		setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &tc_sockbuf,
 			   sizeof tc_sockbuf);
+	}
+	if (t->fd >= 0 && tc_source) {
+		struct sockaddr_in src = { 0 };
+
+		src.sin_family = AF_INET;
+		if (inet_pton(AF_INET, tc_source, &src.sin_addr) != 1 ||
+		    bind(t->fd, (struct sockaddr *)&src, sizeof src) != 0)
+			goto fail;
 	}
 	if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&a, sizeof a) != 0 ||
 	    lc_noise_conn_client_new(&t->nc, t->sk, server_pub, 0, NULL,
@@ -281,6 +290,8 @@ static int call(tclient *t, lc_envelope *e, lc_envelope **ans)
 	lc_envelope *a = rid ? tc_answer(t, rid, 10000) : NULL;
 	int rc = tc_code(a);
 
+	t->retry_after = a && a->body_case == LIBCHAT__ENVELOPE__BODY_ERROR
+				 ? a->error->retry_after_ms : 0;
 	if (ans)
 		*ans = a;
 	else if (a)
@@ -312,6 +323,28 @@ int tc_register(tclient *t, const char *phone, const char *password)
 	r.password = (char *)password;
 	e.body_case = LIBCHAT__ENVELOPE__BODY_REGISTER;
 	e.register_ = &r;
+	rc = call(t, &e, &a);
+	if (rc == 0)
+		take_login(t, a);
+	if (a)
+		lc_envelope_free(a, NULL);
+	return rc;
+}
+
+int tc_login_password(tclient *t, const char *phone, const char *password)
+{
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
+	Libchat__Login l = LIBCHAT__LOGIN__INIT;
+	Libchat__PasswordCredential c = LIBCHAT__PASSWORD_CREDENTIAL__INIT;
+	int rc;
+
+	c.identifier_case = LIBCHAT__PASSWORD_CREDENTIAL__IDENTIFIER_PHONE;
+	c.phone = (char *)phone;
+	c.password = (char *)password;
+	l.credential_case = LIBCHAT__LOGIN__CREDENTIAL_PASSWORD;
+	l.password = &c;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_LOGIN;
+	e.login = &l;
 	rc = call(t, &e, &a);
 	if (rc == 0)
 		take_login(t, a);

@@ -26,10 +26,14 @@ typedef struct tclient {
 	lc_envelope *inbox[TC_INBOX]; /* received, not yet taken */
 	size_t n;
 	int closed; /* the server closed or the channel failed */
+	uint64_t retry_after; /* of the last Error answer to an operation */
 } tclient;
 
 /* When nonzero, SO_RCVBUF and SO_SNDBUF of the next connections. */
 extern int tc_sockbuf;
+/* When set, the source address of the next connections ("127.0.0.2":
+ * every 127/8 address is the loopback on Linux). */
+extern const char *tc_source;
 
 /* Connect and finish the handshake (XX, or IK with server_pub). NULL on
  * failure. A fresh device key unless sk is given. */
@@ -61,6 +65,7 @@ int tc_ack(tclient *t, const lc_envelope *push);
 int tc_register(tclient *t, const char *phone, const char *password);
 int tc_login_token(tclient *t, const char *uid, uint32_t dev,
 		   const uint8_t token[32]);
+int tc_login_password(tclient *t, const char *phone, const char *password);
 int tc_keys_upload(tclient *t);
 /* Queue a direct message to (uid, dev) without waiting: the request id. */
 uint64_t tc_send_msg(tclient *t, const uint8_t mid[16], const char *uid,

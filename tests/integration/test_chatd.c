@@ -120,7 +120,12 @@ START_TEST(test_start_key_health_metrics)
 		"\nchatd_queue_depth 0\n",
 		"\nchatd_errors_total 0\n",
 		"# TYPE chatd_connections_authenticated gauge\n",
-		"\nchatd_connections_authenticated 0\n", NULL
+		"\nchatd_connections_authenticated 0\n",
+		"# TYPE chatd_message_sent_latency_seconds histogram\n",
+		"\nchatd_message_sent_latency_seconds_count 0\n",
+		"# TYPE chatd_message_delivery_latency_seconds histogram\n",
+		"\nchatd_message_delivery_latency_seconds_bucket{le=\"0.001\"} 0\n",
+		"\nchatd_message_delivery_latency_seconds_count 0\n", NULL
 	};
 	static const char *const after[] = {
 		"\nchatd_messages_total{kind=\"direct\"} 1\n",
@@ -131,9 +136,14 @@ START_TEST(test_start_key_health_metrics)
 		"\nchatd_queue_depth 0\n",
 		"\nchatd_errors_total 1\n",
 		"\nchatd_errors_by_class_total{class=\"not_found\"} 1\n",
-		"\nchatd_connections_authenticated 2\n", NULL
+		"\nchatd_connections_authenticated 2\n",
+		/* the refused Send is not counted */
+		"\nchatd_message_sent_latency_seconds_bucket{le=\"+Inf\"} 1\n",
+		"\nchatd_message_sent_latency_seconds_count 1\n",
+		"\nchatd_message_delivery_latency_seconds_bucket{le=\"+Inf\"} 1\n",
+		"\nchatd_message_delivery_latency_seconds_count 1\n", NULL
 	};
-	char hex[65], body[16384];
+	char hex[65], body[32768];
 	uint8_t pub[32], mid[16];
 	tclient *t, *a, *b;
 
@@ -744,6 +754,320 @@ START_TEST(test_workers_share_the_store)
 }
 END_TEST
 
+/* Register and failed-login limits per source address: 127.0.0.1 runs
+ * out, 127.0.0.2 is not affected, and the limit holds across the two
+ * workers (it is kept in the shared store). */
+static int register_from(const char *src, char phone[32])
+{
+	tclient *t;
+	int rc;
+
+	tc_source = src;
+	t = tc_connect(D.port, NULL, NULL);
+	tc_source = NULL;
+	ck_assert_ptr_nonnull(t);
+	snprintf(phone, 32, "+1555%07u%02u", phone_seq++,
+		 (unsigned)getpid() % 100);
+	rc = tc_register(t, phone, "correct horse");
+	if (rc == LC_ERR_THROTTLED)
+		ck_assert_uint_gt(t->retry_after, 0);
+	tc_free(t);
+	return rc;
+}
+
+static int login_from(const char *src, const char *phone, const char *pw,
+		      uint64_t *retry)
+{
+	tclient *t;
+	int rc;
+
+	tc_source = src;
+	t = tc_connect(D.port, NULL, NULL);
+	tc_source = NULL;
+	ck_assert_ptr_nonnull(t);
+	rc = tc_login_password(t, phone, pw);
+	*retry = t->retry_after;
+	tc_free(t);
+	return rc;
+}
+
+START_TEST(test_abuse_limits_per_address)
+{
+	const char *extra[] = { "--workers", "2", "--register-per-hour", "4",
+				"--login-failures-per-hour", "3", NULL };
+	char phones[6][32];
+	uint64_t retry;
+
+	start(extra);
+	/* several connections: the two workers both see this address */
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(register_from("127.0.0.1", phones[i]), 0);
+	ck_assert_int_eq(register_from("127.0.0.1", phones[4]),
+			 LC_ERR_THROTTLED);
+	ck_assert_int_eq(register_from("127.0.0.2", phones[5]), 0);
+	/* Failed logins across the four accounts. */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(login_from("127.0.0.1", phones[i], "wrong",
+					    &retry), LC_ERR_AUTH_FAILED);
+	ck_assert_int_eq(login_from("127.0.0.1", phones[3], "correct horse",
+				    &retry), LC_ERR_THROTTLED);
+	ck_assert_uint_gt(retry, 0);
+	ck_assert_uint_le(retry, 20 * 60 * 1000);
+	ck_assert_int_eq(login_from("127.0.0.2", phones[3], "correct horse",
+				    &retry), 0);
+	/* A third address registers as before. */
+	ck_assert_int_eq(register_from("127.0.0.3", phones[4]), 0);
+	stop();
+}
+END_TEST
+
+/* The worker that accepted t's connection, from chatd's debug log
+ * ("worker=K event=accepted fd=F port=P"); -1 when not found. */
+static int worker_of(const tclient *t)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	char line[512], want[32];
+	int found = -1;
+	FILE *f;
+
+	ck_assert_int_eq(getsockname(t->fd, (struct sockaddr *)&a, &len), 0);
+	snprintf(want, sizeof want, " port=%d\n", ntohs(a.sin_port));
+	f = fopen(D.log, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f)) {
+		const char *w = strstr(line, " worker=");
+
+		if (strstr(line, "event=accepted") && strstr(line, want) && w)
+			found = atoi(w + 8);
+	}
+	fclose(f);
+	return found;
+}
+
+/* Take every push t has received (waiting up to ms for the first), ack
+ * it, and hand Delivers to `got`; returns the number taken. */
+static int drain_pushes(tclient *t, int ms,
+			void (*got)(tclient *, const lc_envelope *, void *),
+			void *arg)
+{
+	lc_envelope *e;
+	int n = 0;
+
+	while ((e = tc_wait(t, 0, 0, n ? 0 : ms)) != NULL) {
+		if (e->body_case == DELIVER || e->body_case == RECEIPT) {
+			if (e->body_case == DELIVER && got)
+				got(t, e, arg);
+			ck_assert_int_eq(tc_ack(t, e), 0);
+		}
+		lc_envelope_free(e, NULL);
+		n++;
+	}
+	return n;
+}
+
+#define XW_USERS 8
+#define XW_ROUNDS 6
+
+static struct {
+	tclient *c[XW_USERS];
+	int next[XW_USERS][XW_USERS]; /* [receiver][sender]: next seq */
+	int delivered;
+} XW;
+
+static int xw_index(const char *uid)
+{
+	for (int i = 0; i < XW_USERS; i++)
+		if (strcmp(XW.c[i]->uid, uid) == 0)
+			return i;
+	return -1;
+}
+
+/* Exactly once and in order per sender: the body is "FROM:SEQ". */
+static void xw_got(tclient *t, const lc_envelope *e, void *arg)
+{
+	int to = xw_index(t->uid), from = xw_index(e->deliver->from->user_id);
+	char body[32];
+	int f, seq;
+
+	(void)arg;
+	ck_assert_int_ge(to, 0);
+	ck_assert_int_ge(from, 0);
+	ck_assert_uint_lt(e->deliver->body.len, sizeof body);
+	memcpy(body, e->deliver->body.data, e->deliver->body.len);
+	body[e->deliver->body.len] = '\0';
+	ck_assert_int_eq(sscanf(body, "%d:%d", &f, &seq), 2);
+	ck_assert_int_eq(f, from);
+	ck_assert_msg(seq == XW.next[to][from], "user %d got %d:%d, wanted %d",
+		      to, from, seq, XW.next[to][from]);
+	XW.next[to][from]++;
+	XW.delivered++;
+}
+
+static int presence_of(tclient *t, const char *uid, int *online)
+{
+	Libchat__PresenceSubscribe ps = LIBCHAT__PRESENCE_SUBSCRIBE__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
+	char *ids[1] = { (char *)uid };
+	uint64_t rid;
+	int rc;
+
+	ps.user_ids = ids;
+	ps.n_user_ids = 1;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_PRESENCE_SUBSCRIBE;
+	e.presence_subscribe = &ps;
+	rid = tc_send(t, &e);
+	a = tc_answer(t, rid, 5000);
+	ck_assert_ptr_nonnull(a);
+	rc = tc_code(a);
+	if (rc == 0) {
+		ck_assert_uint_eq(a->ack->presence->n_users, 1);
+		*online = a->ack->presence->users[0]->online;
+	}
+	lc_envelope_free(a, NULL);
+	return rc;
+}
+
+static uint64_t mono_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Three workers, clients spread over them (checked in the log): every
+ * message reaches its recipient live, once, in order per sender, with no
+ * reconnect; receipts come back live; presence crosses workers. */
+START_TEST(test_workers_live_delivery)
+{
+	const char *extra[] = { "--workers", "3", NULL };
+	int seen[3] = { 0 }, spread = 0, x = -1, y = -1, online = 0;
+	uint64_t t0, rids[XW_USERS][XW_USERS * XW_ROUNDS];
+	int want = XW_USERS * (XW_USERS - 1) * XW_ROUNDS, nr[XW_USERS] = { 0 };
+	lc_envelope *pu;
+
+	memset(&XW, 0, sizeof XW);
+	start(extra);
+	for (int i = 0; i < XW_USERS; i++) {
+		int w;
+
+		XW.c[i] = user();
+		w = worker_of(XW.c[i]);
+		ck_assert_int_ge(w, 0);
+		ck_assert_int_lt(w, 3);
+		seen[w]++;
+		/* force the spread: redo a client that joins the only busy
+		 * worker while another has none */
+		while (i == XW_USERS - 1 && (seen[0] == 0) + (seen[1] == 0) +
+		       (seen[2] == 0) >= 2) {
+			uint8_t sk[32], tok[32];
+			uint32_t dev = XW.c[i]->dev;
+			char uid[65];
+
+			memcpy(sk, XW.c[i]->sk, 32);
+			memcpy(tok, XW.c[i]->token, 32);
+			snprintf(uid, sizeof uid, "%s", XW.c[i]->uid);
+			seen[w]--;
+			tc_free(XW.c[i]);
+			XW.c[i] = tc_connect(D.port, NULL, sk);
+			ck_assert_ptr_nonnull(XW.c[i]);
+			ck_assert_int_eq(tc_login_token(XW.c[i], uid, dev, tok),
+					 0);
+			w = worker_of(XW.c[i]);
+			ck_assert_int_ge(w, 0);
+			seen[w]++;
+		}
+	}
+	for (int w = 0; w < 3; w++)
+		spread += seen[w] > 0;
+	ck_assert_int_ge(spread, 2);
+
+	/* Everyone writes to everyone, pipelined, then the pushes flow. */
+	t0 = mono_now_ms();
+	for (int r = 0; r < XW_ROUNDS; r++)
+		for (int a = 0; a < XW_USERS; a++)
+			for (int b = 0; b < XW_USERS; b++) {
+				uint8_t mid[16];
+				char body[32];
+
+				if (a == b)
+					continue;
+				randombytes_buf(mid, sizeof mid);
+				snprintf(body, sizeof body, "%d:%d", a, r);
+				rids[a][nr[a]] = tc_send_msg(XW.c[a], mid,
+							     XW.c[b]->uid,
+							     XW.c[b]->dev, body);
+				ck_assert_uint_ne(rids[a][nr[a]], 0);
+				nr[a]++;
+			}
+	for (int a = 0; a < XW_USERS; a++)
+		for (int i = 0; i < nr[a]; i++) {
+			lc_envelope *ack = tc_answer(XW.c[a], rids[a][i], 10000);
+
+			ck_assert_ptr_nonnull(ack);
+			ck_assert_int_eq(tc_code(ack), 0);
+			lc_envelope_free(ack, NULL);
+		}
+	while (XW.delivered < want && mono_now_ms() - t0 < 20000)
+		for (int i = 0; i < XW_USERS; i++)
+			drain_pushes(XW.c[i], 5, xw_got, NULL);
+	ck_assert_int_eq(XW.delivered, want);
+	fprintf(stderr, "workers=3 spread=%d/%d/%d: %d messages sent and "
+		"delivered live in %llu ms\n", seen[0], seen[1], seen[2], want,
+		(unsigned long long)(mono_now_ms() - t0));
+	/* the receipts for all of them come back too */
+	for (int i = 0; i < 20; i++)
+		for (int c = 0; c < XW_USERS; c++)
+			drain_pushes(XW.c[c], 10, NULL, NULL);
+	for (int c = 0; c < XW_USERS; c++)
+		ck_assert(!XW.c[c]->closed); /* no reconnect anywhere */
+
+	/* One message between two workers arrives within a second. */
+	for (int a = 0; a < XW_USERS && x < 0; a++)
+		for (int b = 0; b < XW_USERS; b++)
+			if (worker_of(XW.c[a]) != worker_of(XW.c[b])) {
+				x = a;
+				y = b;
+				break;
+			}
+	ck_assert_int_ge(x, 0);
+	{
+		uint8_t mid[16];
+		lc_envelope *d;
+
+		randombytes_buf(mid, sizeof mid);
+		ck_assert_int_eq(tc_message(XW.c[x], mid, XW.c[y]->uid,
+					    XW.c[y]->dev, "ping"), 0);
+		t0 = mono_now_ms();
+		d = tc_wait(XW.c[y], DELIVER, 0, 1000);
+		ck_assert_msg(d != NULL, "no live delivery across workers");
+		fprintf(stderr, "one message worker %d -> %d: Deliver %llu ms "
+			"after its sent Ack\n", worker_of(XW.c[x]),
+			worker_of(XW.c[y]),
+			(unsigned long long)(mono_now_ms() - t0));
+		ck_assert_mem_eq(d->deliver->message_id.data, mid, 16);
+		ck_assert_int_eq(tc_ack(XW.c[y], d), 0);
+		lc_envelope_free(d, NULL);
+	}
+
+	/* Presence across workers: y is online, then goes away. */
+	ck_assert_int_eq(presence_of(XW.c[x], XW.c[y]->uid, &online), 0);
+	ck_assert_int_eq(online, 1);
+	tc_free(XW.c[y]);
+	XW.c[y] = NULL;
+	pu = tc_wait(XW.c[x], LIBCHAT__ENVELOPE__BODY_PRESENCE_UPDATE, 0, 2000);
+	ck_assert_msg(pu != NULL, "no presence update across workers");
+	ck_assert_int_eq(pu->presence_update->online, 0);
+	ck_assert_uint_gt(pu->presence_update->last_seen_ms, 0);
+	lc_envelope_free(pu, NULL);
+	for (int c = 0; c < XW_USERS; c++)
+		if (XW.c[c])
+			tc_free(XW.c[c]);
+	stop();
+}
+END_TEST
+
 /* Write heartbeats without reading until the socket takes nothing and
  * chatd says it paused the connection (a busy server also takes nothing
  * for a while: ask it). The request ids sent are first..last. */
@@ -793,7 +1117,10 @@ static void fill_until_paused(tclient *slow, uint64_t *first, uint64_t *last)
  * not stalled, and when it reads again no answer is lost. */
 START_TEST(test_slow_reader_backpressure)
 {
-	const char *extra[] = { "--max-conn-output", "1024", NULL };
+	/* Filling takes 40 s and more under sanitizers: a and b, idle
+	 * meanwhile, must not be closed for idleness before the exchange. */
+	const char *extra[] = { "--max-conn-output", "1024",
+				"--idle-timeout-ms", "600000", NULL };
 	tclient *slow, *a, *b;
 	lc_envelope *ack;
 	uint64_t first, last;
@@ -1049,6 +1376,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_slow_reader_backpressure);
 	tcase_add_test(tc, test_stuck_reader_dropped);
 	tcase_add_test(tc, test_workers_share_the_store);
+	tcase_add_test(tc, test_abuse_limits_per_address);
+	tcase_add_test(tc, test_workers_live_delivery);
 	suite_add_tcase(s, tc);
 	return s;
 }

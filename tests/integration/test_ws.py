@@ -53,6 +53,9 @@ class WsDemo(demo.Demo):
             self.chatd = subprocess.Popen(
                 [self.chatd_bin, "--listen", listen, "--http", "127.0.0.1:0",
                  "--ws", "127.0.0.1:0", "--ws-origins", ORIGIN,
+                 # one worker: /metrics answers per worker, and the
+                 # upgrade counts below are checked exactly
+                 "--workers", "1",
                  "--data", data_dir, "--pwhash-opslimit", "1",
                  "--pwhash-memlimit", "8192", "--log-level", "debug"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -68,7 +68,7 @@ static void h_push_cb(const char *uid, uint32_t dev, const char *suid,
 }
 
 static const lc_server_callbacks h_cb = {
-	LC_SERVER_CONFIG_VERSION, h_close_cb, NULL, h_push_cb, NULL,
+	LC_SERVER_CONFIG_VERSION, h_close_cb, NULL, h_push_cb, NULL, NULL, NULL,
 };
 
 static void h_open(void)

@@ -221,7 +221,7 @@ static void srv_close(lc_server_conn *sc, int reason, void *ud)
 }
 
 static const lc_server_callbacks server_cb = {
-	LC_SERVER_CONFIG_VERSION, srv_close, NULL, NULL, NULL,
+	LC_SERVER_CONFIG_VERSION, srv_close, NULL, NULL, NULL, NULL, NULL,
 };
 
 /* --------------------------------------------------------------- harness */

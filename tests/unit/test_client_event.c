@@ -163,7 +163,7 @@ static void srv_close_cb(lc_server_conn *c, int reason, void *ud)
 }
 
 static const lc_server_callbacks srv_cb = {
-	LC_SERVER_CONFIG_VERSION, srv_close_cb, NULL, NULL, NULL,
+	LC_SERVER_CONFIG_VERSION, srv_close_cb, NULL, NULL, NULL, NULL, NULL,
 };
 
 static void server_start(int ws)

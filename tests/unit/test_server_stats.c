@@ -335,6 +335,174 @@ START_TEST(server_stats_store_full)
 	ck_assert_uint_eq(st.copies_offline, sent);
 	ck_assert_uint_eq(st.queue_depth, sent);
 	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_SERVER], 1);
+	ck_assert_uint_eq(st.sent_latency.count, sent); /* not the refused */
+}
+END_TEST
+
+/* ---- latency histograms */
+
+START_TEST(server_latency_bounds)
+{
+	static const uint64_t want[] = { 1, 2, 5, 10, 25, 50, 100, 250, 500,
+					 1000, 2500, 5000, 10000 };
+
+	for (unsigned i = 0; i < LC_SERVER_LATENCY_BUCKETS - 1; i++)
+		ck_assert_uint_eq(lc_server_latency_bound(i), want[i]);
+	ck_assert_uint_eq(lc_server_latency_bound(LC_SERVER_LATENCY_BUCKETS - 1),
+			  UINT64_MAX);
+	ck_assert_uint_eq(lc_server_latency_bound(1000), UINT64_MAX);
+}
+END_TEST
+
+static int bucket_of(uint64_t ms)
+{
+	unsigned i = 0;
+
+	while (ms > lc_server_latency_bound(i))
+		i++;
+	return (int)i;
+}
+
+static void check_hist(const lc_server_latency *h, const uint64_t *ms,
+		       size_t n)
+{
+	uint64_t want[LC_SERVER_LATENCY_BUCKETS] = { 0 }, sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		want[bucket_of(ms[i])]++;
+		sum += ms[i];
+	}
+	ck_assert_uint_eq(h->count, n);
+	ck_assert_uint_eq(h->sum_ms, sum);
+	for (unsigned b = 0; b < LC_SERVER_LATENCY_BUCKETS; b++)
+		ck_assert_msg(h->buckets[b] == want[b], "bucket %u: %llu, "
+			      "want %llu", b, (unsigned long long)h->buckets[b],
+			      (unsigned long long)want[b]);
+}
+
+/* Send at t, flush at t + d: the sent Ack and a live copy both took d;
+ * a copy for an offline device counts when... never as live. */
+START_TEST(server_latency_sent_and_live)
+{
+	hclient *a = h_user(), *b = h_user();
+	hclient *to[1] = { b };
+	uint8_t mid[16];
+	uint32_t bad = 99;
+	lc_server_stats st;
+	lc_envelope *d;
+	static const uint64_t sent[] = { 7, 3, 0, 20000, 7 };
+	static const uint64_t live[] = { 7, 20000 };
+
+	mid_of(mid, 1);
+	h_feed_send(a, mid, to, NULL, 1, "one");
+	H.now += 7;
+	h_flush();
+	d = next_deliver(b, mid);
+	h_ack_push(b, d);
+	lc_envelope_free(d, NULL);
+	st = stats();
+	check_hist(&st.sent_latency, sent, 1);
+	check_hist(&st.delivery_latency, live, 1);
+
+	/* b offline: the Ack counts, the copy drained at login does not */
+	h_disconnect(b);
+	mid_of(mid, 2);
+	h_feed_send(a, mid, to, NULL, 1, "two");
+	H.now += 3;
+	h_flush();
+	H.now += 500;
+	h_connect(b);
+	ck_assert_int_eq(h_login_token(b), 0);
+	d = next_deliver(b, mid);
+	h_ack_push(b, d);
+	lc_envelope_free(d, NULL);
+	st = stats();
+	check_hist(&st.sent_latency, sent, 2);
+	check_hist(&st.delivery_latency, live, 1);
+
+	/* a refused Send counts nothing; a retry's Ack counts (0 ms) */
+	mid_of(mid, 3);
+	h_feed_send(a, mid, to, &bad, 1, "x");
+	h_flush();
+	mid_of(mid, 2);
+	ck_assert_int_eq(h_send(a, mid, to, 1, "two"), 0);
+	st = stats();
+	check_hist(&st.sent_latency, sent, 3);
+	check_hist(&st.delivery_latency, live, 1);
+
+	/* a slow turn lands in the last bucket */
+	mid_of(mid, 4);
+	h_feed_send(a, mid, to, NULL, 1, "four");
+	H.now += 20000;
+	h_flush();
+	st = stats();
+	check_hist(&st.sent_latency, sent, 4);
+	check_hist(&st.delivery_latency, live, 2);
+
+	/* work fed but not yet flushed is not counted */
+	mid_of(mid, 5);
+	h_feed_send(a, mid, to, NULL, 1, "five");
+	st = stats();
+	check_hist(&st.sent_latency, sent, 4);
+	H.now += 7;
+	h_flush();
+	st = stats();
+	check_hist(&st.sent_latency, sent, 5);
+}
+END_TEST
+
+/* A copy queued by another process reaches its connected device through
+ * lc_server_remote_queued(): counted from the Send's time there. */
+START_TEST(server_latency_remote)
+{
+	hclient *a = h_user(), *b = h_user();
+	lc_addr f, t;
+	uint8_t mid[16];
+	ProtobufCBinaryData body = { 2, (uint8_t *)"hi" };
+	lc_server_stats st;
+	static const uint64_t live[] = { 40 };
+
+	strcpy(f.uid, a->uid);
+	f.dev = a->dev;
+	strcpy(t.uid, b->uid);
+	t.dev = b->dev;
+	mid_of(mid, 9);
+	H.now += 10;
+	ck_assert_int_eq(lc_deliver(H.s, &t, &f, mid, NULL,
+				    LIBCHAT__CIPHER_TYPE__CIPHER_RATCHET,
+				    &body, H.now), 0);
+	H.s->n_touched = 0; /* written as by the other process */
+	h_flush();
+	H.now += 40;
+	ck_assert_int_eq(lc_server_remote_queued(H.s, b->uid, b->dev, H.now),
+			 0);
+	h_flush();
+	lc_envelope_free(next_deliver(b, mid), NULL);
+	st = stats();
+	check_hist(&st.delivery_latency, live, 1);
+	check_hist(&st.sent_latency, live, 0);
+}
+END_TEST
+
+/* A caller of version 1 gets the version 1 fields and nothing beyond. */
+START_TEST(server_latency_stats_version_1)
+{
+	hclient *a = h_user(), *b = h_user();
+	hclient *to[1] = { b };
+	uint8_t mid[16];
+	lc_server_stats st;
+
+	mid_of(mid, 1);
+	ck_assert_int_eq(h_send(a, mid, to, 1, "x"), 0);
+	memset(&st, 0xee, sizeof st);
+	st.version = 1;
+	ck_assert_int_eq(lc_server_stats_get(H.s, &st), 0);
+	ck_assert_uint_eq(st.version, 1);
+	ck_assert_uint_eq(st.messages_direct, 1);
+	ck_assert_uint_eq(st.sent_latency.count, 0xeeeeeeeeeeeeeeeeull);
+	ck_assert_uint_eq(st.delivery_latency.sum_ms, 0xeeeeeeeeeeeeeeeeull);
+	st = stats();
+	ck_assert_uint_eq(st.sent_latency.count, 1);
 }
 END_TEST
 
@@ -353,5 +521,9 @@ int main(void)
 	tcase_add_test(tc, server_stats_group);
 	tcase_add_test(tc, server_stats_errors);
 	tcase_add_test(tc, server_stats_store_full);
+	tcase_add_test(tc, server_latency_bounds);
+	tcase_add_test(tc, server_latency_sent_and_live);
+	tcase_add_test(tc, server_latency_remote);
+	tcase_add_test(tc, server_latency_stats_version_1);
 	return lc_test_run(s);
 }

@@ -14,7 +14,7 @@
 static const char *const table_names[LC_T_COUNT] = {
 	"users", "idents", "devices", "tokens", "otks", "queue", "dedupe",
 	"dedupe_exp", "groups", "members", "contacts", "lastseen",
-	"throttle", "media", "qseq",
+	"throttle", "media", "qseq", "addrlimit",
 };
 
 struct lmdb_backend {
