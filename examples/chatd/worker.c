@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 
 #include "conn.h"
@@ -267,7 +266,7 @@ static void teardown(worker *w)
 	while (w->conns)
 		conn_finish(w->conns);
 	if (w->http)
-		evhttp_free(w->http);
+		chatd_http_free(w->http);
 	chatd_media_free(w->media);
 	if (w->listener)
 		evconnlistener_free(w->listener);
