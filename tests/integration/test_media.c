@@ -347,6 +347,320 @@ START_TEST(test_media_sweep)
 }
 END_TEST
 
+/* ---- streaming: a chatd with a large limit */
+
+/* AddressSanitizer keeps freed buffers in quarantine: RSS then says
+ * nothing about what is live, and the memory bound is not checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#define CHUNK (64u << 10)
+
+static const char *const stream_args[] = {
+	"--media-max-size", "134217728", NULL
+};
+
+static int dial(void)
+{
+	struct sockaddr_in a = { 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)D.http_port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		ck_assert_int_gt(w, 0);
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+/* An upload's head with a Content-Length header of its own (len). */
+static int post_head(const char *auth, const char *len_header)
+{
+	char req[512];
+	int fd = dial();
+
+	snprintf(req, sizeof req, "POST /v1/media/upload HTTP/1.1\r\n"
+		 "Host: 127.0.0.1\r\n%s%s\r\n", len_header, auth);
+	send_all(fd, req, strlen(req));
+	return fd;
+}
+
+/* Read the answer to its end: its status (-1 none), body in body. */
+static int read_answer(int fd, char *body, size_t cap)
+{
+	char resp[4096], *b;
+	size_t got = 0;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int st = -1;
+
+	while (got < sizeof resp - 1 && poll(&pfd, 1, 20000) > 0) {
+		ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	resp[got] = '\0';
+	close(fd);
+	if (sscanf(resp, "HTTP/1.%*d %d", &st) != 1)
+		st = -1;
+	b = strstr(resp, "\r\n\r\n");
+	if (body && cap)
+		snprintf(body, cap, "%s", b ? b + 4 : "");
+	return st;
+}
+
+/* Chunk i of stream s: bytes fixed by (s, i). */
+static void chunk(uint8_t *out, size_t n, unsigned s, uint64_t i)
+{
+	uint8_t seed[randombytes_SEEDBYTES] = { 0 };
+
+	memcpy(seed, &i, sizeof i);
+	memcpy(seed + 8, &s, sizeof s);
+	randombytes_buf_deterministic(out, n, seed);
+}
+
+static long status_kb(const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)D.pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	ck_assert_int_gt(v, 0);
+	return v;
+}
+
+static void id_of(const char *body, char id[65])
+{
+	const char *q = strstr(body, "{\"id\": \"");
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(sscanf(q + 8, "%64[0-9a-f]", id), 1);
+	ck_assert_uint_eq(strlen(id), 64);
+}
+
+static void hex_final(crypto_hash_sha256_state *st, char out[65])
+{
+	uint8_t h[32];
+
+	crypto_hash_sha256_final(st, h);
+	sodium_bin2hex(out, 65, h, 32);
+}
+
+static int media_entries(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/media", D.dir);
+	return entries(path);
+}
+
+static int tmp_entries(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/media/tmp", D.dir);
+	return entries(path);
+}
+
+/* Wait until the temporary directory holds n files. */
+static int tmp_reaches(int n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (tmp_entries() == n)
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/* 64 MiB in one upload: chatd's peak RSS grows by far less than the
+ * body (the body is never held in memory), and the blob is its SHA-256. */
+START_TEST(test_media_large_upload)
+{
+	const uint64_t total = 64u << 20;
+	tclient *a = user();
+	char auth[128], lenh[64], body[256], id[65], want[65], path[600];
+	uint8_t *buf = malloc(CHUNK);
+	crypto_hash_sha256_state st;
+	long before, after;
+	struct stat sb;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	before = status_kb("VmHWM:");
+	snprintf(lenh, sizeof lenh, "Content-Length: %llu\r\n",
+		 (unsigned long long)total);
+	fd = post_head(auth, lenh);
+	crypto_hash_sha256_init(&st);
+	for (uint64_t i = 0; i < total / CHUNK; i++) {
+		chunk(buf, CHUNK, 1, i);
+		crypto_hash_sha256_update(&st, buf, CHUNK);
+		send_all(fd, buf, CHUNK);
+	}
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_final(&st, want);
+	ck_assert_str_eq(id, want);
+	blob_path(path, sizeof path, id);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, (off_t)total);
+	after = status_kb("VmHWM:");
+	fprintf(stderr, "media: 64 MiB upload, chatd VmHWM %ld kB -> %ld kB "
+		"(VmRSS %ld kB)\n", before, after, status_kb("VmRSS:"));
+#ifndef UNDER_ASAN
+	/* the body would add 65536 kB; the read buffer is 256 kB */
+	ck_assert_int_lt(after - before, 8192);
+#endif
+	ck_assert_int_eq(tmp_entries(), 0);
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+/* A body cut off midway: it reached the disk while arriving, and leaves
+ * neither a blob nor a temporary file. */
+START_TEST(test_media_cut_upload)
+{
+	tclient *a = user();
+	char auth[128];
+	uint8_t *buf = malloc(CHUNK);
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	fd = post_head(auth, "Content-Length: 4194304\r\n");
+	for (uint64_t i = 0; i < 16; i++) {
+		chunk(buf, CHUNK, 2, i);
+		send_all(fd, buf, CHUNK);
+	}
+	ck_assert_msg(tmp_reaches(1), "no temporary file while uploading");
+	ck_assert_int_eq(media_entries(), 1); /* tmp only: no blob yet */
+	close(fd);
+	ck_assert_msg(tmp_reaches(0), "the temporary file stayed");
+	ck_assert_int_eq(media_entries(), 1);
+	/* the server keeps serving */
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/healthz", NULL, NULL, 0,
+			       NULL, 0), 200);
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+/* Content-Length that does not match the body, or is not one number;
+ * chunked bodies; no length at all. */
+START_TEST(test_media_wrong_length)
+{
+	tclient *a = user();
+	char auth[128], body[256], id[65], want[65];
+	int fd;
+
+	bearer(auth, sizeof auth, a->token);
+	/* longer than the body, then the client stops sending: no blob */
+	fd = post_head(auth, "Content-Length: 100\r\n");
+	send_all(fd, "only forty bytes of a hundred announced.", 40);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), -1);
+	ck_assert_msg(tmp_reaches(0), "the temporary file stayed");
+	ck_assert_int_eq(media_entries(), 1);
+	/* shorter than the body: the blob is the announced bytes only */
+	fd = post_head(auth, "Content-Length: 5\r\n");
+	send_all(fd, "hello, and more", 15);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_sha256(want, "hello", 5);
+	ck_assert_str_eq(id, want);
+	/* not a number, signed, two values, absent, chunked */
+	fd = post_head(auth, "Content-Length: 5x\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: -5\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: 5\r\nContent-Length: 6\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: 99999999999999999999999\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 411);
+	fd = post_head(auth, "Transfer-Encoding: chunked\r\n");
+	send_all(fd, "5\r\nhello\r\n0\r\n\r\n", 15);
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 501);
+	/* the same length twice is one length */
+	fd = post_head(auth, "Content-Length: 5\r\nContent-Length: 5\r\n");
+	send_all(fd, "hello", 5);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	ck_assert_int_eq(tmp_entries(), 0);
+	tc_free(a);
+}
+END_TEST
+
+#define N_CONC 6
+
+/* Uploads interleaved on one worker: each gets its own blob. */
+START_TEST(test_media_concurrent_uploads)
+{
+	const unsigned chunks = 24; /* 1.5 MiB each */
+	tclient *a = user();
+	char auth[128], lenh[64], body[256], id[65], want[N_CONC][65];
+	uint8_t *buf = malloc(CHUNK);
+	crypto_hash_sha256_state st[N_CONC];
+	int fd[N_CONC];
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	snprintf(lenh, sizeof lenh, "Content-Length: %u\r\n", chunks * CHUNK);
+	for (int k = 0; k < N_CONC; k++) {
+		fd[k] = post_head(auth, lenh);
+		crypto_hash_sha256_init(&st[k]);
+	}
+	for (unsigned i = 0; i < chunks; i++)
+		for (int k = 0; k < N_CONC; k++) {
+			chunk(buf, CHUNK, 10 + (unsigned)k, i);
+			crypto_hash_sha256_update(&st[k], buf, CHUNK);
+			send_all(fd[k], buf, CHUNK);
+		}
+	for (int k = 0; k < N_CONC; k++)
+		hex_final(&st[k], want[k]);
+	for (int k = N_CONC - 1; k >= 0; k--) {
+		ck_assert_int_eq(read_answer(fd[k], body, sizeof body), 201);
+		id_of(body, id);
+		ck_assert_str_eq(id, want[k]);
+	}
+	ck_assert_int_eq(tmp_entries(), 0);
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+static void setup_stream(void)
+{
+	start(stream_args);
+}
+
 static void setup(void)
 {
 	start(media_args);
@@ -362,6 +676,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_media_upload_download);
 	tcase_add_test(tc, test_media_refusals);
 	tcase_add_test(tc, test_media_sweep);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, setup_stream, stop);
+	tcase_add_test(tc, test_media_large_upload);
+	tcase_add_test(tc, test_media_cut_upload);
+	tcase_add_test(tc, test_media_wrong_length);
+	tcase_add_test(tc, test_media_concurrent_uploads);
 	suite_add_tcase(s, tc);
 	return s;
 }
