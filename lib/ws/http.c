@@ -180,7 +180,8 @@ static int parse_length(const lc_http_header *h, uint64_t *out)
 	for (size_t i = 0; i < h->value_len; i++) {
 		unsigned char c = (unsigned char)h->value[i];
 
-		if (c < '0' || c > '9' || v > (CONTENT_LENGTH_MAX - 9) / 10)
+		if (c < '0' || c > '9' || v > CONTENT_LENGTH_MAX / 10 ||
+		    v * 10 > CONTENT_LENGTH_MAX - (uint64_t)(c - '0'))
 			return -1;
 		v = v * 10 + (uint64_t)(c - '0');
 	}
