@@ -656,6 +656,56 @@ START_TEST(test_media_concurrent_uploads)
 }
 END_TEST
 
+/* The head's limit, Expect: 100-continue, HEAD and a stray method. */
+START_TEST(test_media_http_edges)
+{
+	tclient *a = user();
+	char auth[128], body[256], id[65], want[65], line[64];
+	char *big = malloc(9000);
+	size_t got = 0;
+	struct pollfd pfd;
+	int fd;
+
+	ck_assert_ptr_nonnull(big);
+	bearer(auth, sizeof auth, a->token);
+	/* a head that never ends within 8 KiB */
+	fd = dial();
+	memcpy(big, "GET /healthz HTTP/1.1\r\nX: ", 26);
+	memset(big + 26, 'a', 9000 - 26);
+	send_all(fd, big, 9000);
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 431);
+	/* 100 Continue comes before any body byte is sent */
+	fd = post_head(auth, "Content-Length: 5\r\nExpect: 100-continue\r\n");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	line[0] = '\0';
+	while (got < sizeof line - 1 && !strstr(line, "\r\n\r\n") &&
+	       poll(&pfd, 1, 5000) > 0) {
+		ssize_t r = recv(fd, line + got, sizeof line - 1 - got, 0);
+
+		ck_assert_int_gt(r, 0);
+		got += (size_t)r;
+		line[got] = '\0';
+	}
+	ck_assert_str_eq(line, "HTTP/1.1 100 Continue\r\n\r\n");
+	send_all(fd, "hello", 5);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_sha256(want, "hello", 5);
+	ck_assert_str_eq(id, want);
+	/* HEAD: the head only */
+	ck_assert_int_eq(thttp(D.http_port, "HEAD", "/healthz", NULL, NULL, 0,
+			       body, sizeof body), 200);
+	ck_assert_str_eq(body, "");
+	ck_assert_int_eq(thttp(D.http_port, "DELETE", "/healthz", NULL, NULL,
+			       0, body, sizeof body), 405);
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics?x", NULL, NULL,
+			       0, body, sizeof body), 200);
+	free(big);
+	tc_free(a);
+}
+END_TEST
+
 static void setup_stream(void)
 {
 	start(stream_args);
@@ -684,6 +734,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_media_cut_upload);
 	tcase_add_test(tc, test_media_wrong_length);
 	tcase_add_test(tc, test_media_concurrent_uploads);
+	tcase_add_test(tc, test_media_http_edges);
 	suite_add_tcase(s, tc);
 	return s;
 }
