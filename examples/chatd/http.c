@@ -13,9 +13,10 @@
  * (evbuffer_add_file), never read whole into memory.
  *
  * After its answer a connection shuts down its writing side and discards
- * what the client still sends (at most LINGER_MAX bytes, LINGER_S seconds),
- * so that a client still sending an unread body reads the answer instead
- * of a reset. */
+ * what the client still sends (the rest of an announced body within
+ * media_max_size, plus LINGER_MAX bytes, until LINGER_S seconds pass
+ * without input), so that a client still sending a body reads the answer
+ * instead of a reset. Discarding holds no memory. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -52,7 +53,8 @@ struct hconn {
 	chatd_upload *up;   /* S_BODY: the file being written */
 	uint64_t left;      /* S_BODY: body bytes still to read */
 	uint64_t size;      /* S_BODY: the Content-Length */
-	size_t discarded;   /* S_ANSWER, S_LINGER: input thrown away */
+	uint64_t discarded; /* S_ANSWER, S_LINGER: input thrown away */
+	uint64_t discard_max; /* ... before the connection is dropped */
 	int peer_done;      /* the peer closed its side: nothing to linger on */
 	int dead;           /* to close at once: an answer cannot be completed */
 	char uid[LC_SERVER_USER_ID_SIZE];
@@ -284,6 +286,10 @@ static void on_request(hconn *c, const uint8_t *p, size_t hl)
 		fail(c, 400, "bad Content-Length", 0);
 		return;
 	}
+	/* a body within the limit is read (and dropped) even when refused,
+	 * so that a client sending it before reading gets the answer */
+	if (has_len && len <= c->h->cfg->media_max_size)
+		c->discard_max += len;
 	if (lc_http_header_one(&r.head, "transfer-encoding", &te) != 0) {
 		fail(c, 501, "Transfer-Encoding is not supported: send a "
 			     "Content-Length", 0);
@@ -371,7 +377,7 @@ static int discard(hconn *c)
 
 	c->discarded += evbuffer_get_length(in);
 	evbuffer_drain(in, evbuffer_get_length(in));
-	return c->discarded > LINGER_MAX ? -1 : 0;
+	return c->discarded > c->discard_max ? -1 : 0;
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -445,6 +451,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->h = h;
+	c->discard_max = LINGER_MAX;
 	c->next = h->conns;
 	if (h->conns)
 		h->conns->prev = c;

@@ -776,6 +776,27 @@ START_TEST(test_media_http_edges)
 }
 END_TEST
 
+/* A refused upload whose body is already on its way (a client that
+ * reads the answer only once it has sent the body): every byte is
+ * taken, then the answer is read, not a reset. */
+START_TEST(test_media_refused_body_read)
+{
+	char lenh[64], body[256];
+	uint8_t *buf = calloc(1, CHUNK);
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	snprintf(lenh, sizeof lenh, "Content-Length: %u\r\n", 512 * CHUNK);
+	fd = post_head("Authorization: Bearer 00\r\n", lenh);
+	for (int i = 0; i < 512; i++) /* 32 MiB */
+		send_all(fd, buf, CHUNK);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 401);
+	ck_assert_ptr_nonnull(strstr(body, "malformed token"));
+	ck_assert_int_eq(tmp_entries(), 0);
+	free(buf);
+}
+END_TEST
+
 static void setup_stream(void)
 {
 	start(stream_args);
@@ -805,6 +826,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_media_wrong_length);
 	tcase_add_test(tc, test_media_concurrent_uploads);
 	tcase_add_test(tc, test_media_http_edges);
+	tcase_add_test(tc, test_media_refused_body_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
