@@ -92,24 +92,41 @@ void chatd_push_notify(chatd_push *p, const char *user, uint32_t dev,
 		       const char *sender, uint32_t sender_dev,
 		       const uint8_t mid[LC_SERVER_ID_LEN]);
 
-/* media.c: POST /v1/media/upload, GET /v1/media/<id>, the sweep.
- * end_turn(arg) is called after each token check so the store's
- * transaction does not stay open during file I/O. */
-struct evhttp;
-struct evhttp_request;
+/* media.c: tokens, streamed uploads, blobs, the sweep. end_turn(arg) is
+ * called after each token check so the store's transaction does not stay
+ * open during file I/O. */
 typedef struct chatd_media chatd_media;
+typedef struct chatd_upload chatd_upload;
 int chatd_media_new(chatd_media **m, struct event_base *base,
 		    const chatd_config *cfg, lc_server *srv,
 		    void (*end_turn)(void *), void *arg);
 void chatd_media_free(chatd_media *m);
-void chatd_media_routes(chatd_media *m, struct evhttp *h);
-void chatd_media_get(chatd_media *m, struct evhttp_request *req,
-		     const char *id);
+/* An Authorization value [value, value+len) (NULL: none): 0 with the
+ * token's user and device, or the HTTP status to answer (401, 503) with
+ * *why. */
+int chatd_media_auth(chatd_media *m, const char *value, size_t len,
+		     char uid[LC_SERVER_USER_ID_SIZE], uint32_t *dev,
+		     const char **why);
+/* An upload: a temporary file in DATA/media/tmp written and hashed as the
+ * body arrives; finish fsyncs it and links it to its content address
+ * (hex), abort removes it. Both free u. 0 or -1. */
+int chatd_upload_begin(chatd_media *m, chatd_upload **u);
+int chatd_upload_write(chatd_upload *u, const void *p, size_t n);
+int chatd_upload_finish(chatd_upload *u, char hex[65]);
+void chatd_upload_abort(chatd_upload *u);
+/* Open the blob id [id, id+len) for reading and restart its retention
+ * clock: 200 with *fd (the caller's) and *size, or 400 (not an id), 404,
+ * 500. */
+int chatd_media_open(chatd_media *m, const char *id, size_t len, int *fd,
+		     uint64_t *size);
 void chatd_media_sweep(chatd_media *m);
 
-/* http.c */
+/* http.c: the HTTP listener (health, metrics, media) on bufferevents,
+ * with request bodies streamed to disk. */
+typedef struct chatd_http chatd_http;
 int chatd_http_start(struct event_base *base, const chatd_config *cfg,
-		     chatd_media *media, int fd, struct evhttp **out);
+		     chatd_media *media, int fd, chatd_http **out);
+void chatd_http_free(chatd_http *h);
 
 /* sib.c: notices between worker processes. chatd_sib_create() before
  * forking n workers; the supervisor then calls chatd_sib_close_all(),

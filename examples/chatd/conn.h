@@ -15,7 +15,7 @@ typedef struct worker {
 	chatd_media *media;
 	struct evconnlistener *listener;
 	struct evconnlistener *ws_listener; /* NULL: no WebSocket listener */
-	struct evhttp *http;
+	chatd_http *http;
 	struct event *flush_ev, *timer_ev, *drain_ev, *drain_poll, *sig_term, *sig_int;
 	conn *conns;            /* every open connection */
 	conn *touched;          /* connections to pump after this turn */

@@ -2,7 +2,9 @@
  *
  * POST /v1/media/upload stores the request body as DATA/media/XX/HEX where
  * HEX is the SHA-256 of the body and XX its first two digits; GET
- * /v1/media/HEX serves it. Both need a live login token (Authorization:
+ * /v1/media/HEX serves it. http.c speaks HTTP; this file checks tokens,
+ * streams an upload into DATA/media/tmp while hashing it, publishes it
+ * under its hash and opens blobs for reading. Both need a live login token (Authorization:
  * Bearer HEX). A blob's mtime is its last access (set on upload and on
  * every download); a periodic sweep deletes blobs not accessed for
  * media_retention_days. The server cannot tell which messages refer to a
@@ -19,14 +21,13 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <sodium.h>
 
 #include "chatd.h"
 
 #define HEX_ID_LEN 64
 #define TMP_MAX_AGE_S (3600)
+#define AUTH_MAX 256
 
 struct chatd_media {
 	const chatd_config *cfg;
@@ -36,25 +37,6 @@ struct chatd_media {
 	struct event *sweep_ev;
 	char dir[CHATD_PATH_MAX + 8];   /* DATA/media */
 };
-
-static void reply(struct evhttp_request *req, int code, const char *reason,
-		  const char *msg)
-{
-	struct evbuffer *b = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (b == NULL) {
-		evhttp_send_error(req, 500, NULL);
-		return;
-	}
-	evhttp_add_header(h, "Content-Type", "application/json");
-	if (code == 401)
-		evhttp_add_header(h, "WWW-Authenticate", "Bearer");
-	evbuffer_add_printf(b, "{\"error\": \"%s\"}\n", msg);
-	evhttp_send_reply(req, code, reason, b);
-	chatd_metrics_http(code);
-	evbuffer_free(b);
-}
 
 static int mkdir_p(const char *path)
 {
@@ -78,31 +60,34 @@ static int hex_id_ok(const char *s)
 	return i == HEX_ID_LEN;
 }
 
-/* 0 when the request carries a live token (its device in uid, dev);
- * otherwise the reply was sent. */
-static int authenticate(chatd_media *m, struct evhttp_request *req,
-			char uid[LC_SERVER_USER_ID_SIZE], uint32_t *dev)
+int chatd_media_auth(chatd_media *m, const char *value, size_t len,
+		     char uid[LC_SERVER_USER_ID_SIZE], uint32_t *dev,
+		     const char **why)
 {
-	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req),
-					   "Authorization");
+	char a_buf[AUTH_MAX];
 	uint8_t token[LC_SERVER_TOKEN_LEN];
 	size_t n = 0;
-	const char *end;
+	const char *a = a_buf, *end;
 	int rc;
 
-	if (a == NULL || strncasecmp(a, "Bearer ", 7) != 0) {
-		reply(req, 401, "Unauthorized", "a bearer token is required");
-		return -1;
+	if (value == NULL || len < 7 || len >= sizeof a_buf ||
+	    strncasecmp(value, "Bearer ", 7) != 0) {
+		*why = "a bearer token is required";
+		return 401;
 	}
+	memcpy(a_buf, value, len);
+	a_buf[len] = '\0';
 	a += 7;
 	while (*a == ' ')
 		a++;
 	if (strlen(a) != 2 * LC_SERVER_TOKEN_LEN ||
 	    sodium_hex2bin(token, sizeof token, a, strlen(a), NULL, &n,
 			   &end) != 0 || n != sizeof token || *end) {
-		reply(req, 401, "Unauthorized", "malformed token");
-		return -1;
+		sodium_memzero(a_buf, sizeof a_buf);
+		*why = "malformed token";
+		return 401;
 	}
+	sodium_memzero(a_buf, sizeof a_buf);
 	rc = lc_server_token_verify(m->srv, token, n, chatd_now_ms(), uid,
 				    dev);
 	sodium_memzero(token, sizeof token);
@@ -110,14 +95,14 @@ static int authenticate(chatd_media *m, struct evhttp_request *req,
 	if (rc == 0)
 		return 0;
 	if (rc == LC_ERR_AUTH_FAILED || rc == LC_ERR_TOKEN_EXPIRED) {
-		reply(req, 401, "Unauthorized", rc == LC_ERR_TOKEN_EXPIRED ?
-		      "token expired or revoked" : "unknown token");
-	} else {
-		chatd_log(LC_SERVER_LOG_ERROR, "media_auth_failed",
-			  "code=%d err=\"%s\"", rc, lc_strerror(rc));
-		reply(req, 503, "Service Unavailable", "store unavailable");
+		*why = rc == LC_ERR_TOKEN_EXPIRED ? "token expired or revoked"
+						  : "unknown token";
+		return 401;
 	}
-	return -1;
+	chatd_log(LC_SERVER_LOG_ERROR, "media_auth_failed",
+		  "code=%d err=\"%s\"", rc, lc_strerror(rc));
+	*why = "store unavailable";
+	return 503;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t left)
@@ -133,27 +118,6 @@ static int write_all(int fd, const uint8_t *p, size_t left)
 		left -= (size_t)w;
 	}
 	return 0;
-}
-
-/* Write every byte of buf to fd while hashing it, chain by chain with no
- * copy. 0 or -1 (errno). */
-static int write_hash(int fd, struct evbuffer *buf,
-		      crypto_hash_sha256_state *st)
-{
-	int n = evbuffer_peek(buf, -1, NULL, NULL, 0), rc = 0;
-	struct evbuffer_iovec *v;
-
-	if (n <= 0)
-		return 0;
-	if ((v = calloc((size_t)n, sizeof *v)) == NULL)
-		return -1;
-	n = evbuffer_peek(buf, -1, NULL, v, n);
-	for (int i = 0; i < n && rc == 0; i++) {
-		crypto_hash_sha256_update(st, v[i].iov_base, v[i].iov_len);
-		rc = write_all(fd, v[i].iov_base, v[i].iov_len);
-	}
-	free(v);
-	return rc;
 }
 
 static int fsync_dir(const char *path)
@@ -192,119 +156,99 @@ static int publish(chatd_media *m, const char *tmp, const char *hex)
 	return -1;
 }
 
-static int store_body(chatd_media *m, struct evbuffer *body, char hex[65])
-{
-	char tmp[sizeof m->dir + 64], name[17];
+struct chatd_upload {
+	chatd_media *m;
+	int fd;
+	uint64_t size;
 	crypto_hash_sha256_state st;
-	uint8_t digest[crypto_hash_sha256_BYTES], rnd[8];
-	int fd, rc = -1;
+	char tmp[CHATD_PATH_MAX + 80];
+};
 
+int chatd_upload_begin(chatd_media *m, chatd_upload **out)
+{
+	chatd_upload *u = calloc(1, sizeof *u);
+	uint8_t rnd[8];
+	char name[17];
+
+	if (u == NULL)
+		return -1;
 	randombytes_buf(rnd, sizeof rnd); /* unique across workers and restarts */
 	sodium_bin2hex(name, sizeof name, rnd, sizeof rnd);
-	snprintf(tmp, sizeof tmp, "%s/tmp/%s", m->dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	snprintf(u->tmp, sizeof u->tmp, "%s/tmp/%s", m->dir, name);
+	u->fd = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (u->fd < 0) {
+		chatd_log(LC_SERVER_LOG_ERROR, "media_store_failed",
+			  "err=\"%s\"", strerror(errno));
+		free(u);
 		return -1;
-	crypto_hash_sha256_init(&st);
-	if (write_hash(fd, body, &st) == 0 && fsync(fd) == 0) {
-		crypto_hash_sha256_final(&st, digest);
-		sodium_bin2hex(hex, 65, digest, sizeof digest);
-		rc = publish(m, tmp, hex);
 	}
+	u->m = m;
+	crypto_hash_sha256_init(&u->st);
+	*out = u;
+	return 0;
+}
+
+int chatd_upload_write(chatd_upload *u, const void *p, size_t n)
+{
+	crypto_hash_sha256_update(&u->st, p, n);
+	u->size += n;
+	if (write_all(u->fd, p, n) == 0)
+		return 0;
+	chatd_log(LC_SERVER_LOG_ERROR, "media_store_failed", "err=\"%s\"",
+		  strerror(errno));
+	return -1;
+}
+
+void chatd_upload_abort(chatd_upload *u)
+{
+	if (u == NULL)
+		return;
+	close(u->fd);
+	unlink(u->tmp);
+	free(u);
+}
+
+int chatd_upload_finish(chatd_upload *u, char hex[65])
+{
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	int rc = -1;
+
+	crypto_hash_sha256_final(&u->st, digest);
+	sodium_bin2hex(hex, 65, digest, sizeof digest);
+	if (fsync(u->fd) == 0)
+		rc = publish(u->m, u->tmp, hex);
 	if (rc != 0)
 		chatd_log(LC_SERVER_LOG_ERROR, "media_store_failed",
 			  "err=\"%s\"", strerror(errno));
-	close(fd);
-	unlink(tmp);
+	chatd_upload_abort(u); /* the temporary name goes either way */
 	return rc;
 }
 
-static void on_upload(struct evhttp_request *req, void *arg)
+int chatd_media_open(chatd_media *m, const char *id, size_t len, int *fd,
+		     uint64_t *size)
 {
-	chatd_media *m = arg;
-	struct evbuffer *body = evhttp_request_get_input_buffer(req);
-	struct evbuffer *b;
-	size_t len = evbuffer_get_length(body);
-	char hex[65], uid[LC_SERVER_USER_ID_SIZE];
-	uint32_t dev;
-
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		reply(req, 405, "Method Not Allowed", "POST only");
-		return;
-	}
-	if (authenticate(m, req, uid, &dev) != 0)
-		return;
-	if (len > m->cfg->media_max_size) {
-		reply(req, 413, "Payload Too Large", "over media_max_size");
-		return;
-	}
-	if (len == 0) {
-		reply(req, 400, "Bad Request", "empty body");
-		return;
-	}
-	if (store_body(m, body, hex) != 0 || (b = evbuffer_new()) == NULL) {
-		reply(req, 500, "Internal Server Error", "cannot store");
-		return;
-	}
-	chatd_log(LC_SERVER_LOG_INFO, "media_stored",
-		  "id=%s size=%zu user=%s device=%u", hex, len, uid,
-		  (unsigned)dev);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", "application/json");
-	evbuffer_add_printf(b, "{\"id\": \"%s\"}\n", hex);
-	evhttp_send_reply(req, 201, "Created", b);
-	chatd_metrics_http(201);
-	evbuffer_free(b);
-}
-
-/* GET or HEAD /v1/media/<id>. */
-void chatd_media_get(chatd_media *m, struct evhttp_request *req,
-		     const char *id)
-{
-	enum evhttp_cmd_type t = evhttp_request_get_command(req);
-	char path[sizeof m->dir + 4 + HEX_ID_LEN + 2];
-	struct evbuffer *b;
-	char uid[LC_SERVER_USER_ID_SIZE];
-	uint32_t dev;
+	char hex[HEX_ID_LEN + 1], path[sizeof m->dir + 4 + HEX_ID_LEN + 2];
 	struct stat sb;
-	int fd;
+	int f;
 
-	if (t != EVHTTP_REQ_GET && t != EVHTTP_REQ_HEAD) {
-		reply(req, 405, "Method Not Allowed", "GET only");
-		return;
+	if (len != HEX_ID_LEN)
+		return 400;
+	memcpy(hex, id, len);
+	hex[len] = '\0';
+	if (!hex_id_ok(hex))
+		return 400;
+	snprintf(path, sizeof path, "%s/%.2s/%s", m->dir, hex, hex);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return errno == ENOENT ? 404 : 500;
+	if (fstat(f, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(f);
+		return 500;
 	}
-	if (authenticate(m, req, uid, &dev) != 0)
-		return;
-	if (!hex_id_ok(id)) {
-		reply(req, 400, "Bad Request", "an id is 64 lowercase hex digits");
-		return;
-	}
-	snprintf(path, sizeof path, "%s/%.2s/%s", m->dir, id, id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		reply(req, 404, "Not Found", "no such media");
-		return;
-	}
-	if (fd < 0 || fstat(fd, &sb) != 0 || (b = evbuffer_new()) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		reply(req, 500, "Internal Server Error", "cannot read");
-		return;
-	}
-	futimens(fd, NULL); /* last access: the retention clock restarts */
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-			  "Content-Type", "application/octet-stream");
-	if (sb.st_size > 0 && evbuffer_add_file(b, fd, 0, sb.st_size) != 0) {
-		close(fd);
-		evbuffer_free(b);
-		reply(req, 500, "Internal Server Error", "cannot read");
-		return;
-	}
-	if (sb.st_size == 0)
-		close(fd);
-	evhttp_send_reply(req, 200, "OK", b);
-	chatd_metrics_http(200);
-	evbuffer_free(b);
+	futimens(f, NULL); /* last access: the retention clock restarts */
+	*fd = f;
+	*size = (uint64_t)sb.st_size;
+	return 200;
 }
 
 /* Remove entries of dir older than cutoff (seconds since the epoch). */
@@ -397,9 +341,4 @@ void chatd_media_free(chatd_media *m)
 	if (m->sweep_ev)
 		event_free(m->sweep_ev);
 	free(m);
-}
-
-void chatd_media_routes(chatd_media *m, struct evhttp *h)
-{
-	evhttp_set_cb(h, "/v1/media/upload", on_upload, m);
 }

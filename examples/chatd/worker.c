@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/http.h>
 #include <event2/listener.h>
 
 #include "conn.h"
@@ -308,7 +307,7 @@ static void teardown(worker *w)
 	chatd_sib_flush(); /* siblings learn of the closed connections */
 	chatd_sib_stop();
 	if (w->http)
-		evhttp_free(w->http);
+		chatd_http_free(w->http);
 	chatd_media_free(w->media);
 	if (w->listener)
 		evconnlistener_free(w->listener);

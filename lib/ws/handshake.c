@@ -11,24 +11,14 @@
 
 #include <libchat/error.h>
 
+#include "http.h"
 #include "ws.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define SHA1_LEN 20
 
-/* One header line, pointers into the head (not NUL-terminated). */
-typedef struct hdr {
-	const char *name, *value;
-	size_t name_len, value_len;
-} hdr;
-
-/* A parsed head: its first line and its header lines. */
-typedef struct head {
-	const char *line;
-	size_t line_len;
-	hdr h[LC_WS_HEADERS_MAX];
-	size_t n;
-} head;
+typedef lc_http_header hdr;
+typedef lc_http_head head;
 
 size_t lc_ws_head_len(const uint8_t *buf, size_t len)
 {
@@ -43,122 +33,6 @@ static int is_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 	       (c >= 'A' && c <= 'Z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* Field values: visible characters, spaces and tabs, obs-text. */
-static int is_vchar(unsigned char c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-/* One header line [p, p+len): name ":" OWS value OWS. */
-static int parse_header(const char *p, size_t len, hdr *h)
-{
-	size_t i = 0;
-
-	while (i < len && is_tchar((unsigned char)p[i]))
-		i++;
-	if (i == 0 || i == len || p[i] != ':')
-		return -1;
-	h->name = p;
-	h->name_len = i++;
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	h->value = p + i;
-	h->value_len = len - i;
-	for (size_t k = i; k < len; k++)
-		if (!is_vchar((unsigned char)p[k]))
-			return -1;
-	while (h->value_len && (h->value[h->value_len - 1] == ' ' ||
-				h->value[h->value_len - 1] == '\t'))
-		h->value_len--;
-	return 0;
-}
-
-/* Split a head into its lines; CRLF only, no folding, bounded count. */
-static int split_head(const uint8_t *buf, size_t len, head *hd)
-{
-	const char *s = (const char *)buf;
-	size_t pos = 0;
-
-	hd->n = 0;
-	hd->line = NULL;
-	if (lc_ws_head_len(buf, len) != len)
-		return -1;
-	while (pos < len) {
-		size_t e = pos;
-
-		while (e + 1 < len && !(s[e] == '\r' && s[e + 1] == '\n'))
-			e++;
-		if (e + 1 >= len)
-			return -1;
-		for (size_t k = pos; k < e; k++)
-			if (s[k] == '\r' || s[k] == '\n' || s[k] == '\0')
-				return -1;
-		if (e == pos) /* the empty line: the end */
-			return e + 2 == len && hd->line ? 0 : -1;
-		if (hd->line == NULL) {
-			hd->line = s + pos;
-			hd->line_len = e - pos;
-		} else {
-			if (hd->n == LC_WS_HEADERS_MAX || s[pos] == ' ' ||
-			    s[pos] == '\t' ||
-			    parse_header(s + pos, e - pos, &hd->h[hd->n]) != 0)
-				return -1;
-			hd->n++;
-		}
-		pos = e + 2;
-	}
-	return -1;
-}
-
-static int name_is(const hdr *h, const char *name)
-{
-	return h->name_len == strlen(name) &&
-	       strncasecmp(h->name, name, h->name_len) == 0;
-}
-
-/* The only header called name: 1 found, 0 absent, -1 repeated. */
-static int find_one(const head *hd, const char *name, const hdr **out)
-{
-	int found = 0;
-
-	for (size_t i = 0; i < hd->n; i++) {
-		if (!name_is(&hd->h[i], name))
-			continue;
-		if (found)
-			return -1;
-		*out = &hd->h[i];
-		found = 1;
-	}
-	return found;
-}
-
-/* Whether a comma-separated token list in any header called name holds
- * token (case-insensitive). */
-static int has_token(const head *hd, const char *name, const char *token)
-{
-	size_t tl = strlen(token);
-
-	for (size_t i = 0; i < hd->n; i++) {
-		const char *v = hd->h[i].value, *end = v + hd->h[i].value_len;
-
-		if (!name_is(&hd->h[i], name))
-			continue;
-		while (v < end) {
-			const char *c = memchr(v, ',', (size_t)(end - v));
-			const char *te = c ? c : end;
-
-			while (v < te && (*v == ' ' || *v == '\t'))
-				v++;
-			while (te > v && (te[-1] == ' ' || te[-1] == '\t'))
-				te--;
-			if ((size_t)(te - v) == tl && strncasecmp(v, token, tl) == 0)
-				return 1;
-			v = c ? c + 1 : end;
-		}
-	}
-	return 0;
 }
 
 static int fail(lc_ws_request *r, int status, const char *reason, int rc)
@@ -246,28 +120,28 @@ int lc_ws_request_parse(const uint8_t *buf, size_t len,
 	if (buf == NULL || pol == NULL || pol->path == NULL || r == NULL)
 		return r ? fail(r, 500, "internal error", LC_ERR_INVALID_ARG)
 			 : LC_ERR_INVALID_ARG;
-	if (len > LC_WS_HEAD_MAX || split_head(buf, len, &hd) != 0)
+	if (len > LC_WS_HEAD_MAX || lc_http_head_split(buf, len, &hd) != 0)
 		return fail(r, 400, "malformed request head", LC_ERR_MALFORMED);
 	if ((rc = check_request_line(&hd, pol->path, r)) != 0)
 		return rc;
-	if (find_one(&hd, "host", &host) != 1 || host->value_len == 0)
+	if (lc_http_header_one(&hd, "host", &host) != 1 || host->value_len == 0)
 		return fail(r, 400, "one Host header required", LC_ERR_MALFORMED);
-	if (!has_token(&hd, "upgrade", "websocket"))
+	if (!lc_http_header_has_token(&hd, "upgrade", "websocket"))
 		return fail(r, 426, "WebSocket upgrade required",
 			    LC_ERR_MALFORMED);
-	if (!has_token(&hd, "connection", "upgrade"))
+	if (!lc_http_header_has_token(&hd, "connection", "upgrade"))
 		return fail(r, 400, "Connection: Upgrade required",
 			    LC_ERR_MALFORMED);
-	if (find_one(&hd, "sec-websocket-version", &ver) != 1)
+	if (lc_http_header_one(&hd, "sec-websocket-version", &ver) != 1)
 		return fail(r, 400, "one Sec-WebSocket-Version required",
 			    LC_ERR_MALFORMED);
 	if (ver->value_len != 2 || memcmp(ver->value, "13", 2) != 0)
 		return fail(r, 426, "Sec-WebSocket-Version 13 required",
 			    LC_ERR_MALFORMED);
-	if (find_one(&hd, "sec-websocket-key", &key) != 1)
+	if (lc_http_header_one(&hd, "sec-websocket-key", &key) != 1)
 		return fail(r, 400, "one Sec-WebSocket-Key required",
 			    LC_ERR_MALFORMED);
-	if (find_one(&hd, "origin", &origin) < 0)
+	if (lc_http_header_one(&hd, "origin", &origin) < 0)
 		return fail(r, 400, "repeated Origin", LC_ERR_MALFORMED);
 	if (!origin_allowed(pol->origins, origin))
 		return fail(r, 403, "Origin not allowed", LC_ERR_FORBIDDEN);
@@ -360,7 +234,7 @@ int lc_ws_response_check(const uint8_t *buf, size_t len, const char *accept,
 	int st = 0;
 
 	*status = 0;
-	if (len > LC_WS_HEAD_MAX || split_head(buf, len, &hd) != 0 ||
+	if (len > LC_WS_HEAD_MAX || lc_http_head_split(buf, len, &hd) != 0 ||
 	    hd.line_len < 12 || memcmp(hd.line, "HTTP/1.", 7) != 0 ||
 	    hd.line[8] != ' ')
 		return LC_ERR_MALFORMED;
@@ -371,9 +245,9 @@ int lc_ws_response_check(const uint8_t *buf, size_t len, const char *accept,
 	}
 	*status = st;
 	if (st != 101 || (hd.line_len > 12 && hd.line[12] != ' ') ||
-	    !has_token(&hd, "upgrade", "websocket") ||
-	    !has_token(&hd, "connection", "upgrade") ||
-	    find_one(&hd, "sec-websocket-accept", &acc) != 1 ||
+	    !lc_http_header_has_token(&hd, "upgrade", "websocket") ||
+	    !lc_http_header_has_token(&hd, "connection", "upgrade") ||
+	    lc_http_header_one(&hd, "sec-websocket-accept", &acc) != 1 ||
 	    acc->value_len != LC_WS_ACCEPT_LEN ||
 	    memcmp(acc->value, accept, LC_WS_ACCEPT_LEN) != 0)
 		return LC_ERR_MALFORMED;

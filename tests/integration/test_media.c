@@ -347,6 +347,461 @@ START_TEST(test_media_sweep)
 }
 END_TEST
 
+/* ---- streaming: a chatd with a large limit */
+
+/* AddressSanitizer keeps freed buffers in quarantine (256 MB by
+ * default): RSS then says nothing about what is live, and the memory
+ * bound is not checked (with ASAN_OPTIONS=quarantine_size_mb=1 it holds:
+ * +1.3 MB for the 64 MiB upload). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#define CHUNK (64u << 10)
+
+static const char *const stream_args[] = {
+	"--media-max-size", "134217728", NULL
+};
+
+static int dial(void)
+{
+	struct sockaddr_in a = { 0 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)D.http_port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n) {
+		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+
+		ck_assert_int_gt(w, 0);
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+/* An upload's head with a Content-Length header of its own (len). */
+static int post_head(const char *auth, const char *len_header)
+{
+	char req[512];
+	int fd = dial();
+
+	snprintf(req, sizeof req, "POST /v1/media/upload HTTP/1.1\r\n"
+		 "Host: 127.0.0.1\r\n%s%s\r\n", len_header, auth);
+	send_all(fd, req, strlen(req));
+	return fd;
+}
+
+/* Read the answer to its end: its status (-1 none), body in body. */
+static int read_answer(int fd, char *body, size_t cap)
+{
+	char resp[4096], *b;
+	size_t got = 0;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int st = -1;
+
+	while (got < sizeof resp - 1 && poll(&pfd, 1, 20000) > 0) {
+		ssize_t r = recv(fd, resp + got, sizeof resp - 1 - got, 0);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	resp[got] = '\0';
+	close(fd);
+	if (sscanf(resp, "HTTP/1.%*d %d", &st) != 1)
+		st = -1;
+	b = strstr(resp, "\r\n\r\n");
+	if (body && cap)
+		snprintf(body, cap, "%s", b ? b + 4 : "");
+	return st;
+}
+
+/* Chunk i of stream s: bytes fixed by (s, i). */
+static void chunk(uint8_t *out, size_t n, unsigned s, uint64_t i)
+{
+	uint8_t seed[randombytes_SEEDBYTES] = { 0 };
+
+	memcpy(seed, &i, sizeof i);
+	memcpy(seed + 8, &s, sizeof s);
+	randombytes_buf_deterministic(out, n, seed);
+}
+
+static long status_kb(const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)D.pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key) + 1);
+	fclose(f);
+	ck_assert_int_gt(v, 0);
+	return v;
+}
+
+static void id_of(const char *body, char id[65])
+{
+	const char *q = strstr(body, "{\"id\": \"");
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(sscanf(q + 8, "%64[0-9a-f]", id), 1);
+	ck_assert_uint_eq(strlen(id), 64);
+}
+
+static void hex_final(crypto_hash_sha256_state *st, char out[65])
+{
+	uint8_t h[32];
+
+	crypto_hash_sha256_final(st, h);
+	sodium_bin2hex(out, 65, h, 32);
+}
+
+static int media_entries(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/media", D.dir);
+	return entries(path);
+}
+
+static int tmp_entries(void)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/media/tmp", D.dir);
+	return entries(path);
+}
+
+/* Wait until the temporary directory holds n files. */
+static int tmp_reaches(int n)
+{
+	for (int i = 0; i < 200; i++) {
+		if (tmp_entries() == n)
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/* GET /v1/media/id on a raw socket, the body hashed as it arrives: the
+ * status; the body's length and SHA-256 into n and hex. */
+static int download_hashed(const char *auth, const char *id, uint64_t *n,
+			   char hex[65])
+{
+	char req[512];
+	uint8_t *buf = malloc(CHUNK);
+	char head[1024];
+	size_t hl = 0;
+	struct pollfd pfd;
+	crypto_hash_sha256_state st;
+	int fd = dial(), status = -1;
+
+	ck_assert_ptr_nonnull(buf);
+	snprintf(req, sizeof req, "GET /v1/media/%s HTTP/1.1\r\nHost: h\r\n"
+		 "%s\r\n", id, auth);
+	send_all(fd, req, strlen(req));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	crypto_hash_sha256_init(&st);
+	*n = 0;
+	head[0] = '\0';
+	while (poll(&pfd, 1, 20000) > 0) {
+		ssize_t r = recv(fd, buf, CHUNK, 0);
+		char *e;
+
+		if (r <= 0)
+			break;
+		if (hl < sizeof head - 1 && !strstr(head, "\r\n\r\n")) {
+			size_t k = (size_t)r < sizeof head - 1 - hl ?
+				   (size_t)r : sizeof head - 1 - hl;
+			size_t before = hl;
+
+			memcpy(head + hl, buf, k);
+			hl += k;
+			head[hl] = '\0';
+			e = strstr(head, "\r\n\r\n");
+			if (e) {
+				size_t body = (size_t)(e + 4 - head) - before;
+
+				crypto_hash_sha256_update(&st, buf + body,
+							  (size_t)r - body);
+				*n += (size_t)r - body;
+			}
+			continue;
+		}
+		crypto_hash_sha256_update(&st, buf, (size_t)r);
+		*n += (size_t)r;
+	}
+	close(fd);
+	free(buf);
+	if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
+		status = -1;
+	hex_final(&st, hex);
+	return status;
+}
+
+/* 64 MiB in one upload and one download: chatd's peak RSS grows by far
+ * less than the body (it is never held in memory), and the blob is its
+ * SHA-256. */
+START_TEST(test_media_large_upload)
+{
+	const uint64_t total = 64u << 20;
+	tclient *a = user();
+	char auth[128], lenh[64], body[256], id[65], want[65], path[600];
+	uint8_t *buf = malloc(CHUNK);
+	crypto_hash_sha256_state st;
+	long before, after;
+	uint64_t got = 0;
+	struct stat sb;
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	before = status_kb("VmHWM:");
+	snprintf(lenh, sizeof lenh, "Content-Length: %llu\r\n",
+		 (unsigned long long)total);
+	fd = post_head(auth, lenh);
+	crypto_hash_sha256_init(&st);
+	for (uint64_t i = 0; i < total / CHUNK; i++) {
+		chunk(buf, CHUNK, 1, i);
+		crypto_hash_sha256_update(&st, buf, CHUNK);
+		send_all(fd, buf, CHUNK);
+	}
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_final(&st, want);
+	ck_assert_str_eq(id, want);
+	blob_path(path, sizeof path, id);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, (off_t)total);
+	after = status_kb("VmHWM:");
+	fprintf(stderr, "media: 64 MiB upload, chatd VmHWM %ld kB -> %ld kB "
+		"(VmRSS %ld kB)\n", before, after, status_kb("VmRSS:"));
+#ifndef UNDER_ASAN
+	/* the body would add 65536 kB; the read buffer is 256 kB */
+	ck_assert_int_lt(after - before, 8192);
+#endif
+	ck_assert_int_eq(tmp_entries(), 0);
+	/* and back: the same bytes, sent from the file */
+	ck_assert_int_eq(download_hashed(auth, id, &got, want), 200);
+	ck_assert_uint_eq(got, total);
+	ck_assert_str_eq(want, id);
+	fprintf(stderr, "media: 64 MiB download, chatd VmHWM %ld kB\n",
+		status_kb("VmHWM:"));
+#ifndef UNDER_ASAN
+	ck_assert_int_lt(status_kb("VmHWM:") - before, 8192);
+#endif
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+/* A body cut off midway: it reached the disk while arriving, and leaves
+ * neither a blob nor a temporary file. */
+START_TEST(test_media_cut_upload)
+{
+	tclient *a = user();
+	char auth[128];
+	uint8_t *buf = malloc(CHUNK);
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	fd = post_head(auth, "Content-Length: 4194304\r\n");
+	for (uint64_t i = 0; i < 16; i++) {
+		chunk(buf, CHUNK, 2, i);
+		send_all(fd, buf, CHUNK);
+	}
+	ck_assert_msg(tmp_reaches(1), "no temporary file while uploading");
+	ck_assert_int_eq(media_entries(), 1); /* tmp only: no blob yet */
+	close(fd);
+	ck_assert_msg(tmp_reaches(0), "the temporary file stayed");
+	ck_assert_int_eq(media_entries(), 1);
+	/* the server keeps serving */
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/healthz", NULL, NULL, 0,
+			       NULL, 0), 200);
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+/* Content-Length that does not match the body, or is not one number;
+ * chunked bodies; no length at all. */
+START_TEST(test_media_wrong_length)
+{
+	tclient *a = user();
+	char auth[128], body[256], id[65], want[65];
+	int fd;
+
+	bearer(auth, sizeof auth, a->token);
+	/* longer than the body, then the client stops sending: no blob */
+	fd = post_head(auth, "Content-Length: 100\r\n");
+	send_all(fd, "only forty bytes of a hundred announced.", 40);
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), -1);
+	ck_assert_msg(tmp_reaches(0), "the temporary file stayed");
+	ck_assert_int_eq(media_entries(), 1);
+	/* shorter than the body: the blob is the announced bytes only */
+	fd = post_head(auth, "Content-Length: 5\r\n");
+	send_all(fd, "hello, and more", 15);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_sha256(want, "hello", 5);
+	ck_assert_str_eq(id, want);
+	/* not a number, signed, two values, absent, chunked */
+	fd = post_head(auth, "Content-Length: 5x\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: -5\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: 5\r\nContent-Length: 6\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "Content-Length: 99999999999999999999999\r\n");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 400);
+	fd = post_head(auth, "");
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 411);
+	fd = post_head(auth, "Transfer-Encoding: chunked\r\n");
+	send_all(fd, "5\r\nhello\r\n0\r\n\r\n", 15);
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 501);
+	/* the same length twice is one length */
+	fd = post_head(auth, "Content-Length: 5\r\nContent-Length: 5\r\n");
+	send_all(fd, "hello", 5);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	ck_assert_int_eq(tmp_entries(), 0);
+	tc_free(a);
+}
+END_TEST
+
+#define N_CONC 6
+
+/* Uploads interleaved on one worker: each gets its own blob. */
+START_TEST(test_media_concurrent_uploads)
+{
+	const unsigned chunks = 24; /* 1.5 MiB each */
+	tclient *a = user();
+	char auth[128], lenh[64], body[256], id[65], want[N_CONC][65];
+	uint8_t *buf = malloc(CHUNK);
+	crypto_hash_sha256_state st[N_CONC];
+	int fd[N_CONC];
+
+	ck_assert_ptr_nonnull(buf);
+	bearer(auth, sizeof auth, a->token);
+	snprintf(lenh, sizeof lenh, "Content-Length: %u\r\n", chunks * CHUNK);
+	for (int k = 0; k < N_CONC; k++) {
+		fd[k] = post_head(auth, lenh);
+		crypto_hash_sha256_init(&st[k]);
+	}
+	for (unsigned i = 0; i < chunks; i++)
+		for (int k = 0; k < N_CONC; k++) {
+			chunk(buf, CHUNK, 10 + (unsigned)k, i);
+			crypto_hash_sha256_update(&st[k], buf, CHUNK);
+			send_all(fd[k], buf, CHUNK);
+		}
+	for (int k = 0; k < N_CONC; k++)
+		hex_final(&st[k], want[k]);
+	for (int k = N_CONC - 1; k >= 0; k--) {
+		ck_assert_int_eq(read_answer(fd[k], body, sizeof body), 201);
+		id_of(body, id);
+		ck_assert_str_eq(id, want[k]);
+	}
+	ck_assert_int_eq(tmp_entries(), 0);
+	free(buf);
+	tc_free(a);
+}
+END_TEST
+
+/* The head's limit, Expect: 100-continue, HEAD and a stray method. */
+START_TEST(test_media_http_edges)
+{
+	tclient *a = user();
+	char auth[128], body[256], id[65], want[65], line[64];
+	char *big = malloc(9000);
+	size_t got = 0;
+	struct pollfd pfd;
+	int fd;
+
+	ck_assert_ptr_nonnull(big);
+	bearer(auth, sizeof auth, a->token);
+	/* a head that never ends within 8 KiB */
+	fd = dial();
+	memcpy(big, "GET /healthz HTTP/1.1\r\nX: ", 26);
+	memset(big + 26, 'a', 9000 - 26);
+	send_all(fd, big, 9000);
+	ck_assert_int_eq(read_answer(fd, NULL, 0), 431);
+	/* 100 Continue comes before any body byte is sent */
+	fd = post_head(auth, "Content-Length: 5\r\nExpect: 100-continue\r\n");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	line[0] = '\0';
+	while (got < sizeof line - 1 && !strstr(line, "\r\n\r\n") &&
+	       poll(&pfd, 1, 5000) > 0) {
+		ssize_t r = recv(fd, line + got, sizeof line - 1 - got, 0);
+
+		ck_assert_int_gt(r, 0);
+		got += (size_t)r;
+		line[got] = '\0';
+	}
+	ck_assert_str_eq(line, "HTTP/1.1 100 Continue\r\n\r\n");
+	send_all(fd, "hello", 5);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 201);
+	id_of(body, id);
+	hex_sha256(want, "hello", 5);
+	ck_assert_str_eq(id, want);
+	/* HEAD: the head only */
+	ck_assert_int_eq(thttp(D.http_port, "HEAD", "/healthz", NULL, NULL, 0,
+			       body, sizeof body), 200);
+	ck_assert_str_eq(body, "");
+	ck_assert_int_eq(thttp(D.http_port, "DELETE", "/healthz", NULL, NULL,
+			       0, body, sizeof body), 405);
+	ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics?x", NULL, NULL,
+			       0, body, sizeof body), 200);
+	free(big);
+	tc_free(a);
+}
+END_TEST
+
+/* A refused upload whose body is already on its way (a client that
+ * reads the answer only once it has sent the body): every byte is
+ * taken, then the answer is read, not a reset. */
+START_TEST(test_media_refused_body_read)
+{
+	char lenh[64], body[256];
+	uint8_t *buf = calloc(1, CHUNK);
+	int fd;
+
+	ck_assert_ptr_nonnull(buf);
+	snprintf(lenh, sizeof lenh, "Content-Length: %u\r\n", 512 * CHUNK);
+	fd = post_head("Authorization: Bearer 00\r\n", lenh);
+	for (int i = 0; i < 512; i++) /* 32 MiB */
+		send_all(fd, buf, CHUNK);
+	ck_assert_int_eq(read_answer(fd, body, sizeof body), 401);
+	ck_assert_ptr_nonnull(strstr(body, "malformed token"));
+	ck_assert_int_eq(tmp_entries(), 0);
+	free(buf);
+}
+END_TEST
+
+static void setup_stream(void)
+{
+	start(stream_args);
+}
+
 static void setup(void)
 {
 	start(media_args);
@@ -362,6 +817,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_media_upload_download);
 	tcase_add_test(tc, test_media_refusals);
 	tcase_add_test(tc, test_media_sweep);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream");
+	tcase_set_timeout(tc, 240);
+	tcase_add_checked_fixture(tc, setup_stream, stop);
+	tcase_add_test(tc, test_media_large_upload);
+	tcase_add_test(tc, test_media_cut_upload);
+	tcase_add_test(tc, test_media_wrong_length);
+	tcase_add_test(tc, test_media_concurrent_uploads);
+	tcase_add_test(tc, test_media_http_edges);
+	tcase_add_test(tc, test_media_refused_body_read);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <libchat/frame.h>
 
 #include "testutil.h"
+#include "http.h"
 #include "ws.h"
 
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
@@ -655,6 +656,130 @@ START_TEST(ws_masking_directions)
 }
 END_TEST
 
+/* ---- http.c: the request heads chatd's HTTP listener reads */
+
+static int hparse(const char *s, lc_http_request *r)
+{
+	return lc_http_request_parse((const uint8_t *)s, strlen(s), r);
+}
+
+START_TEST(http_request_parts)
+{
+	const char *s = "POST /v1/media/upload?x=1 HTTP/1.1\r\nHost: h\r\n"
+			"Authorization: \tBearer abc \r\nContent-Length: 0042\r\n"
+			"Connection: keep-alive, Close\r\n\r\n";
+	lc_http_request r;
+	const lc_http_header *h = NULL;
+	uint64_t len = 0;
+
+	ck_assert_int_eq(hparse(s, &r), 0);
+	ck_assert(lc_http_is(r.method, r.method_len, "POST"));
+	ck_assert(lc_http_is(r.target, r.target_len, "/v1/media/upload?x=1"));
+	ck_assert(lc_http_is(r.path, r.path_len, "/v1/media/upload"));
+	ck_assert_int_eq(r.minor, 1);
+	ck_assert_uint_eq(r.head.n, 4);
+	ck_assert_int_eq(lc_http_header_one(&r.head, "AUTHORIZATION", &h), 1);
+	ck_assert(lc_http_is(h->value, h->value_len, "Bearer abc"));
+	ck_assert_int_eq(lc_http_header_one(&r.head, "expect", &h), 0);
+	ck_assert_int_eq(lc_http_content_length(&r.head, &len), 1);
+	ck_assert_uint_eq(len, 42);
+	ck_assert(lc_http_header_has_token(&r.head, "connection", "close"));
+	ck_assert(!lc_http_header_has_token(&r.head, "connection", "upgrade"));
+	ck_assert_int_eq(hparse("GET / HTTP/1.0\r\n\r\n", &r), 0);
+	ck_assert_int_eq(r.minor, 0);
+	ck_assert_int_eq(lc_http_content_length(&r.head, &len), 0);
+	ck_assert_uint_eq(len, 42); /* untouched when absent */
+}
+END_TEST
+
+static const char *const bad_heads[] = {
+	"GET /x HTTP/1.1\r\n",                 /* no empty line */
+	"GET /x HTTP/1.1\r\n\r\nmore",         /* bytes after the head */
+	"\r\n",                                /* no request line */
+	"GET /x HTTP/1.1\n\r\n",               /* bare LF */
+	"GET  /x HTTP/1.1\r\n\r\n",            /* two spaces */
+	"GET /x  HTTP/1.1\r\n\r\n",
+	"GET x HTTP/1.1\r\n\r\n",              /* not a path */
+	"GET /x HTTP/2.0\r\n\r\n",
+	"GET /x HTTP/1.1 \r\n\r\n",
+	"G(T /x HTTP/1.1\r\n\r\n",             /* not a token */
+	"GET /\x7f HTTP/1.1\r\n\r\n",
+	"GET /x HTTP/1.1\r\nA: b\r\n c\r\n\r\n", /* folding */
+	"GET /x HTTP/1.1\r\nA b\r\n\r\n",
+	"GET /x HTTP/1.1\r\n: b\r\n\r\n",
+	"GET /x HTTP/1.1\r\nA: b\x01\r\n\r\n",
+};
+
+START_TEST(http_request_refused)
+{
+	lc_http_request r;
+
+	ck_assert_msg(hparse(bad_heads[_i], &r) == LC_ERR_MALFORMED, "case %d",
+		      _i);
+}
+END_TEST
+
+START_TEST(http_content_length)
+{
+	static const struct {
+		const char *h;
+		int rc;
+		uint64_t v;
+	} c[] = {
+		{ "Content-Length: 0\r\n", 1, 0 },
+		{ "Content-Length: 4611686018427387904\r\n", 1, 1ull << 62 },
+		{ "Content-Length: 4611686018427387905\r\n", -1, 0 },
+		{ "Content-Length: 99999999999999999999999\r\n", -1, 0 },
+		{ "Content-Length: 5\r\ncontent-length: 5\r\n", 1, 5 },
+		{ "Content-Length: 5\r\nContent-Length: 6\r\n", -1, 0 },
+		{ "Content-Length: 5, 5\r\n", -1, 0 },
+		{ "Content-Length: -1\r\n", -1, 0 },
+		{ "Content-Length: +1\r\n", -1, 0 },
+		{ "Content-Length: 0x10\r\n", -1, 0 },
+		{ "Content-Length:\r\n", -1, 0 },
+		{ "X-Content-Length: 5\r\n", 0, 0 },
+	};
+	char buf[256];
+	lc_http_request r;
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		uint64_t v = 7;
+
+		snprintf(buf, sizeof buf, "POST / HTTP/1.1\r\n%s\r\n", c[i].h);
+		ck_assert_int_eq(hparse(buf, &r), 0);
+		ck_assert_msg(lc_http_content_length(&r.head, &v) == c[i].rc,
+			      "case %zu", i);
+		ck_assert_uint_eq(v, c[i].rc == 1 ? c[i].v : 7);
+	}
+}
+END_TEST
+
+START_TEST(http_request_limits)
+{
+	size_t cap = LC_WS_HEAD_MAX + 256, n;
+	char *req = malloc(cap);
+	lc_http_request r;
+
+	ck_assert_ptr_nonnull(req);
+	n = (size_t)sprintf(req, "GET / HTTP/1.1\r\n");
+	for (int i = 0; i < LC_WS_HEADERS_MAX; i++)
+		n += (size_t)sprintf(req + n, "X-%d: y\r\n", i);
+	strcpy(req + n, "\r\n");
+	ck_assert_int_eq(hparse(req, &r), 0);
+	strcpy(req + n, "X-last: y\r\n\r\n");
+	ck_assert_int_eq(hparse(req, &r), LC_ERR_MALFORMED);
+	n = (size_t)sprintf(req, "GET / HTTP/1.1\r\nX: ");
+	memset(req + n, 'a', LC_WS_HEAD_MAX - n - 4);
+	strcpy(req + LC_WS_HEAD_MAX - 4, "\r\n\r\n");
+	ck_assert_int_eq(hparse(req, &r), 0);
+	memset(req + n, 'a', LC_WS_HEAD_MAX - n);
+	strcpy(req + LC_WS_HEAD_MAX, "\r\n\r\n");
+	ck_assert_int_eq(hparse(req, &r), LC_ERR_MALFORMED);
+	ck_assert_int_eq(lc_http_request_parse(NULL, 0, &r), LC_ERR_MALFORMED);
+	free(req);
+}
+END_TEST
+
 static Suite *ws_suite(void)
 {
 	Suite *s = suite_create("ws");
@@ -680,6 +805,11 @@ static Suite *ws_suite(void)
 	tcase_add_test(t, ws_write_stream_checks);
 	tcase_add_test(t, ws_client_refuses_bad_answer);
 	tcase_add_test(t, ws_masking_directions);
+	tcase_add_test(t, http_request_parts);
+	tcase_add_loop_test(t, http_request_refused, 0,
+			    (int)(sizeof bad_heads / sizeof bad_heads[0]));
+	tcase_add_test(t, http_content_length);
+	tcase_add_test(t, http_request_limits);
 	suite_add_tcase(s, t);
 	return s;
 }
