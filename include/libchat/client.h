@@ -686,6 +686,58 @@ LC_API int lc_client_media_valid(const lc_client_media *m);
 LC_API LC_WARN_UNUSED int lc_client_http_token(const lc_client *c, char *out,
 					       size_t cap);
 
+/** Longest upload path of a ::lc_client_media_ticket with its NUL. */
+#define LC_CLIENT_UPLOAD_PATH_SIZE 256
+
+/** The server's consent to one upload (its answer to MediaUploadRequest,
+ *  doc/protocol.md section 6). */
+typedef struct lc_client_media_ticket {
+	/** Where to POST the ciphertext: starts with '/', printable ASCII
+	 *  without spaces, NUL-terminated. */
+	char upload_path[LC_CLIENT_UPLOAD_PATH_SIZE];
+	uint64_t max_size;   /**< bytes the server accepts (>= the size asked) */
+	uint64_t expires_ms; /**< the server's time the ticket ends */
+} lc_client_media_ticket;
+
+/**
+ * @brief The answer to lc_client_upload_ticket(): @p code is 0 and
+ *        @p ticket the server's ticket, or @p code is an error and
+ *        @p ticket NULL. @p ticket lives during the call only.
+ */
+typedef void (*lc_client_ticket_cb)(int code,
+				    const lc_client_media_ticket *ticket,
+				    void *user_data);
+
+/**
+ * @brief Ask the server whether it takes an upload of @p size bytes of
+ *        ciphertext (lc_media_ciphertext_size() of the file), before any
+ *        byte of it is sent.
+ *
+ * The answer comes to @p cb, once, on the thread that feeds the session:
+ * 0 and the ticket, or ::LC_ERR_MEDIA_TOO_LARGE (over the server's
+ * limit), ::LC_ERR_INVALID_ARG, ::LC_ERR_MALFORMED (an answer without a
+ * usable ticket), ::LC_ERR_NOT_CONNECTED (the connection ended first) or
+ * another server code. lc_client_upload_ticket_cancel() withdraws @p cb.
+ *
+ * @param[in] size      1 .. lc_media_ciphertext_size(::LC_MEDIA_SIZE_MAX).
+ * @param[in] cb        required.
+ * @param[in] user_data passed to @p cb; not owned.
+ * @return 0 when the request was sent, or ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_NOT_LOGGED_IN (the session is not ::LC_CLIENT_READY),
+ *   ::LC_ERR_UNAVAILABLE (::LC_CLIENT_MAX_PENDING requests in flight),
+ *   ::LC_ERR_NOMEM.
+ */
+LC_API int lc_client_upload_ticket(lc_client *c, uint64_t size,
+				  lc_client_ticket_cb cb, void *user_data,
+				  uint64_t now);
+
+/**
+ * @brief Withdraw the callbacks of every ticket request in flight made
+ *        with @p user_data: their answers are then ignored. For a caller
+ *        that frees @p user_data before the answer came.
+ */
+LC_API void lc_client_upload_ticket_cancel(lc_client *c, const void *user_data);
+
 /**
  * @brief Mark a chat read and send read receipts for its unread incoming
  *        messages to their senders.

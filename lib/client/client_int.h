@@ -29,7 +29,8 @@ enum lc_cl_req {
 	LC_CL_REQ_PRESENCE,
 	LC_CL_REQ_HEARTBEAT,
 	LC_CL_REQ_LOOKUP,
-	LC_CL_REQ_PRESENCE_RENEW /* a subscription renewed after a reconnect */
+	LC_CL_REQ_PRESENCE_RENEW, /* a subscription renewed after a reconnect */
+	LC_CL_REQ_TICKET          /* a MediaUploadRequest */
 };
 
 typedef struct lc_cl_pending {
@@ -38,6 +39,8 @@ typedef struct lc_cl_pending {
 	uint64_t deadline;
 	uint8_t mid[LC_CLIENT_ID_LEN]; /* SEND */
 	char uid[LC_CL_UID_MAX + 1];   /* FETCH */
+	lc_client_ticket_cb tcb;       /* TICKET: NULL once cancelled */
+	void *tud;
 } lc_cl_pending;
 
 /* Secrets, in sodium_malloc'd memory. */
@@ -241,6 +244,10 @@ void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
 void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a);
 void lc_cl_presence_renew(lc_client *c, uint64_t now);
 void lc_cl_presence_renew_failed(lc_client *c, int code);
+
+/* ticket.c: MediaUploadRequest */
+void lc_cl_ticket_answer(lc_client *c, const lc_cl_pending *p, int code,
+			 const Libchat__Ack *a);
 
 /* reads.c: read receipts queued in the store */
 int lc_cl_reads_queue(lc_client *c, const lc_store_page *pg);

@@ -1640,6 +1640,79 @@ START_TEST(client_presence_renewed_after_reconnect)
 }
 END_TEST
 
+typedef struct ticket_ans {
+	int calls, code;
+	lc_client_media_ticket t;
+} ticket_ans;
+
+static void cb_ticket(int code, const lc_client_media_ticket *t, void *ud)
+{
+	ticket_ans *a = ud;
+
+	a->calls++;
+	a->code = code;
+	if (code == 0)
+		a->t = *t;
+	else
+		ck_assert_ptr_null(t);
+}
+
+START_TEST(client_upload_ticket)
+{
+	ticket_ans ok = { 0 }, big = { 0 }, gone = { 0 }, lost = { 0 };
+	tc *a, *b;
+
+	setup();
+	T.cfg.media_max_size = 1000000;
+	lc_server_free(T.s);
+	server_open();
+	b = client_new();
+	connect_client(b); /* connected, not logged in */
+	ck_assert_int_eq(lc_client_upload_ticket(b->c, 10, cb_ticket, &ok,
+						 T.now), LC_ERR_NOT_LOGGED_IN);
+	a = user("+15550000171");
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 0, cb_ticket, &ok,
+						 T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 10, NULL, &ok, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(NULL, 10, cb_ticket, &ok,
+						 T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(
+				 a->c, lc_media_ciphertext_size(LC_MEDIA_SIZE_MAX) + 1,
+				 cb_ticket, &ok, T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(ok.calls, 0);
+
+	/* within the limit: a ticket; over it: refused before any upload */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 1000000, cb_ticket, &ok,
+						 T.now), 0);
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 1000001, cb_ticket,
+						 &big, T.now), 0);
+	/* a withdrawn callback is never called */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 5, cb_ticket, &gone,
+						 T.now), 0);
+	lc_client_upload_ticket_cancel(a->c, &gone);
+	lc_client_upload_ticket_cancel(NULL, &gone);
+	pump();
+	ck_assert_int_eq(ok.calls, 1);
+	ck_assert_int_eq(ok.code, 0);
+	ck_assert_str_eq(ok.t.upload_path, "/v1/media/upload");
+	ck_assert_uint_ge(ok.t.max_size, 1000000);
+	ck_assert_uint_gt(ok.t.expires_ms, T.now);
+	ck_assert_int_eq(big.calls, 1);
+	ck_assert_int_eq(big.code, LC_ERR_MEDIA_TOO_LARGE);
+	ck_assert_int_eq(gone.calls, 0);
+
+	/* the connection ends before the answer */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 5, cb_ticket, &lost,
+						 T.now), 0);
+	drop(a);
+	ck_assert_int_eq(lost.calls, 1);
+	ck_assert_int_eq(lost.code, LC_ERR_NOT_CONNECTED);
+	ck_assert_int_eq(a->n_errors, 0);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1666,6 +1739,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_media_messages);
 	tcase_add_test(t, client_unknown_content_reported);
 	tcase_add_test(t, client_read_receipts_queued_offline);
+	tcase_add_test(t, client_upload_ticket);
 	tcase_add_test(t, client_read_receipts_survive_lost_connection);
 	tcase_add_test(t, client_read_receipts_allocation_failures);
 	tcase_add_test(t, client_read_receipts_queue_full);
