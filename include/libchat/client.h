@@ -73,7 +73,9 @@ typedef struct lc_client lc_client;
 LC_API size_t lc_client_id_len(void);
 
 /** Config flag: after a contact's identity key changes, keep direct
- *  messages to that user in the outbox until lc_client_trust_identity(). */
+ *  messages to that user, and messages to every group the user is a member
+ *  of (their sender key would reach the new key), in the outbox until
+ *  lc_client_trust_identity(). */
 #define LC_CLIENT_HOLD_ON_KEY_CHANGE 0x1u
 
 /** Connection states (::lc_client_callbacks.state). */
@@ -374,7 +376,8 @@ typedef struct lc_client_callbacks {
 	 *  before (a reinstall, a new device, or an attack): compare safety
 	 *  numbers again. Messages still flow, unless the session was
 	 *  created with ::LC_CLIENT_HOLD_ON_KEY_CHANGE: then direct messages
-	 *  to the user wait until lc_client_trust_identity(). */
+	 *  to the user, and messages to groups the user is in, wait until
+	 *  lc_client_trust_identity(). */
 	void (*identity_changed)(const char *user_id, uint32_t device_id,
 				 void *user_data);
 	/** An operation finished: @p code is 0 or an LC_ERR_* code (the
@@ -786,6 +789,17 @@ LC_API int lc_client_trust_identity(lc_client *c, const char *user_id,
  * @return 1 held, 0 not, or ::LC_ERR_INVALID_ARG, the store's errors.
  */
 LC_API int lc_client_identity_held(lc_client *c, const char *user_id);
+
+/**
+ * @brief Whether messages to a chat wait for lc_client_trust_identity()
+ *        under ::LC_CLIENT_HOLD_ON_KEY_CHANGE: a direct chat (the peer's
+ *        user id) whose user is held, or a group chat ("g:" and 32 hex
+ *        digits) with a held member in the last member list the session
+ *        saw. Always 0 without the flag.
+ * @return 1 held, 0 not, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, the
+ *   store's errors.
+ */
+LC_API int lc_client_chat_held(lc_client *c, const char *chat_id);
 
 /**
  * @brief Find a user by phone number or email address (exactly one): the

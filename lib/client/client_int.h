@@ -131,6 +131,7 @@ int lc_cl_devices_put(lc_client *c, const char *uid, const uint32_t *devs,
 int lc_cl_identity_seen(lc_client *c, const char *uid, uint32_t dev,
 			const uint8_t key[32], uint64_t now);
 int lc_cl_held(lc_client *c, const char *uid);
+int lc_cl_device_seen(lc_client *c, const char *uid, uint32_t dev);
 
 /* account.c */
 void lc_cl_on_login(lc_client *c, const Libchat__Ack *ack, int kind,
@@ -217,6 +218,9 @@ void lc_cl_group_update(lc_client *c, const Libchat__GroupInfo *gi);
 void lc_cl_group_confirm(lc_client *c, const char *chat, const uint8_t *mid);
 int lc_cl_group_send_one(lc_client *c, const lc_store_message *m,
 			 uint64_t now);
+/* 1 when a member of the group chat's last known list is held
+ * (lc_cl_held()), 0 when none is, or a negative error. */
+int lc_cl_group_held(lc_client *c, const char *chat);
 int lc_cl_group_take_key(lc_client *c, const uint8_t *gid, const char *uid,
 			 uint32_t dev, const uint8_t *msg, size_t len);
 int lc_cl_group_decrypt(lc_client *c, const uint8_t *gid, const char *uid,

@@ -947,6 +947,89 @@ START_TEST(client_identity_change_held)
 }
 END_TEST
 
+/* With the hold policy, a group message waits while a member's key is
+ * held (its sender key would reach the new key); other chats go on. */
+START_TEST(client_identity_change_held_group)
+{
+	tc *a, *b, *b2, *cc;
+	const char *members[2];
+	uint8_t gid[16], id[16];
+	char bob[65], carol[65], chat[40];
+
+	setup();
+	a = user("+15550000181");
+	b = user("+15550000182");
+	cc = user("+15550000183");
+	kill_client(a);
+	a->flags = LC_CLIENT_HOLD_ON_KEY_CHANGE;
+	client_open(a);
+	connect_client(a);
+	pump();
+	strcpy(bob, lc_client_user_id(b->c));
+	strcpy(carol, lc_client_user_id(cc->c));
+	members[0] = bob;
+	members[1] = carol;
+	ck_assert_int_eq(lc_client_group_create(a->c, "team", members, 2,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "one", 3, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(cc->n_msgs, 1);
+
+	/* Bob reinstalls: a new device with a new identity key */
+	kill_client(b);
+	b2 = client_new();
+	connect_client(b2);
+	ck_assert_int_eq(lc_client_login(b2->c, "+15550000182", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	/* Alice learns the new key from the new device's first message */
+	send_text(b2, a, "new phone", NULL);
+	pump();
+	ck_assert_int_eq(a->identity_changes, 1);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "held", 4, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(lc_client_identity_held(a->c, members[0]), 1);
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(cc->n_msgs, 1); /* nobody gets it meanwhile */
+	ck_assert_int_eq(outbox_count(a), 1);
+	snprintf(chat, sizeof chat, "g:");
+	sodium_bin2hex(chat + 2, 33, gid, 16);
+	ck_assert_int_eq(lc_client_chat_held(a->c, chat), 1);
+	ck_assert_int_eq(lc_client_chat_held(a->c, bob), 1);
+	ck_assert_int_eq(lc_client_chat_held(a->c, carol), 0);
+	ck_assert_int_eq(lc_client_chat_held(cc->c, chat), 0); /* no flag */
+	ck_assert_int_eq(lc_client_chat_held(a->c, "g:12"), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_chat_held(a->c, NULL), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_chat_held(NULL, chat), LC_ERR_INVALID_ARG);
+	/* a direct message to Carol is not stuck behind it */
+	send_text(a, cc, "direct", NULL);
+	pump();
+	ck_assert_int_eq(cc->n_msgs, 2);
+	ck_assert_str_eq(cc->text[1], "direct");
+	ck_assert_int_eq(outbox_count(a), 1);
+	/* survives a restart, then goes once accepted */
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(lc_client_trust_identity(a->c, members[0], T.now), 0);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 1);
+	ck_assert_str_eq(b2->text[0], "held");
+	ck_assert_int_eq(cc->n_msgs, 3);
+	ck_assert_str_eq(cc->text[2], "held");
+	ck_assert_int_eq(outbox_count(a), 0);
+	ck_assert_int_eq(lc_client_chat_held(a->c, chat), 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(client_groups_and_presence)
 {
 	tc *a, *b;
@@ -1727,6 +1810,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_server_restart);
 	tcase_add_test(t, client_identity_change);
 	tcase_add_test(t, client_identity_change_held);
+	tcase_add_test(t, client_identity_change_held_group);
 	tcase_add_test(t, client_groups_and_presence);
 	tcase_add_test(t, client_group_messages);
 	tcase_add_test(t, client_heartbeat_and_timeout);
