@@ -848,12 +848,16 @@ LC_API int lc_client_group_leave(lc_client *c, const uint8_t *group_id,
  *        unsubscribe). Answers come to ::lc_client_callbacks.presence.
  *
  * The session remembers the users whose subscription the server accepted
- * (in memory, up to ::LC_CLIENT_MAX_PRESENCE) and subscribes to them again
- * each time it becomes ::LC_CLIENT_READY after a reconnect; that answer
- * reports their current state through the presence callback (no done).
- * If the server refuses the renewal (a user it no longer allows), the list
- * is forgotten and ::lc_client_callbacks.error gets the code: subscribe
- * again to the users still wanted.
+ * (up to ::LC_CLIENT_MAX_PRESENCE, in the store, so the list survives a
+ * restart of the app) and subscribes to them again each time it becomes
+ * ::LC_CLIENT_READY (after a reconnect, or the login after a restart);
+ * that answer reports their current state through the presence callback
+ * (no done). Unsubscribing and lc_client_logout() forget users. If the
+ * server refuses the renewal (a user it no longer allows), the list is
+ * forgotten and ::lc_client_callbacks.error gets the code: subscribe
+ * again to the users still wanted. A failure to write the list to the
+ * store is reported to ::lc_client_callbacks.error; the list in memory
+ * stays.
  * @param[in] user_ids 1 .. ::LC_CLIENT_MAX_PRESENCE user ids.
  * @return 0 when sent, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOT_LOGGED_IN,
  *   ::LC_ERR_UNAVAILABLE (too many requests in flight, or more than

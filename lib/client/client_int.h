@@ -91,7 +91,8 @@ struct lc_client {
 	char reads_uid[LC_CL_UID_MAX + 1];
 	uint32_t reads_dev;
 	size_t reads_count;
-	/* presence.c: subscriptions the server accepted, renewed on READY */
+	/* presence.c: subscriptions the server accepted, renewed on READY,
+	 * kept in the store */
 	size_t n_subs;
 	char subs[LC_CLIENT_MAX_PRESENCE][LC_CL_UID_MAX + 1];
 };
@@ -248,6 +249,10 @@ void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
 void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a);
 void lc_cl_presence_renew(lc_client *c, uint64_t now);
 void lc_cl_presence_renew_failed(lc_client *c, int code);
+/* The list kept in the store: read at creation, emptied (and removed
+ * from the store) at logout. */
+int lc_cl_presence_load(lc_client *c);
+void lc_cl_presence_clear(lc_client *c);
 
 /* ticket.c: MediaUploadRequest */
 void lc_cl_ticket_answer(lc_client *c, const lc_cl_pending *p, int code,

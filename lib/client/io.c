@@ -209,7 +209,7 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		break;
 	case LC_CL_REQ_LOGOUT:
 		lc_cl_account_forget(c);
-		c->n_subs = 0; /* nothing to renew without an account */
+		lc_cl_presence_clear(c); /* nothing to renew without an account */
 		lc_cl_set_state(c, LC_CLIENT_CONNECTED, 0);
 		lc_cl_done(c, LC_CLIENT_OP_LOGOUT, 0, NULL);
 		break;

@@ -6,7 +6,8 @@
  * LOCAL "server":  the pinned server static key (32)
  * LOCAL "devices" NUL user id: the user's device ids (4 each, big-endian)
  * PREKEY "prekeys": lc_prekeys_serialize()
- * LOCAL "hold" NUL user id: empty; direct messages to the user wait
+ * LOCAL "hold" NUL user id: empty; direct messages to the user, and to
+ *                  groups with the user in them, wait
  * SESSION user id NUL device id (4): lc_ratchet_serialize()
  */
 #include <string.h>

@@ -1796,6 +1796,103 @@ START_TEST(client_upload_ticket)
 }
 END_TEST
 
+/* The accepted subscriptions are kept in the store: a restarted app
+ * subscribes again on login; unsubscribing and logging out forget them;
+ * a damaged record is ignored. */
+START_TEST(client_presence_survives_restart)
+{
+	tc *a, *b;
+	const char *who[1];
+	char bob[65];
+	static const uint8_t junk[] = { 1, 200, 'x' };
+
+	setup();
+	a = user("+15550000191");
+	b = user("+15550000192");
+	send_text(a, b, "hi", NULL);
+	pump();
+	strcpy(bob, lc_client_user_id(b->c));
+	who[0] = bob;
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 0, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(a->presence_online, 1);
+
+	/* the app restarts: renewed once logged in, without asking */
+	kill_client(a);
+	a->n_presence = 0;
+	a->presence_online = -1;
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_int_eq(a->n_presence, 1);
+	ck_assert_str_eq(a->presence_uid, bob);
+	ck_assert_int_eq(a->presence_online, 1);
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 2);
+	ck_assert_int_eq(a->presence_online, 0);
+	connect_client(b);
+	pump();
+
+	/* unsubscribed, then restarted: nothing renewed */
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 1, T.now),
+			 0);
+	pump();
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+	connect_client(b);
+	pump();
+
+	/* a damaged record: the session opens with no subscription */
+	kill_client(a);
+	client_open(a);
+	ck_assert_int_eq(lc_store_blob_put(lc_client_store(a->c),
+					   LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"presence", 8,
+					   junk, sizeof junk), 0);
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_int_eq(a->n_errors, 0);
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+
+	/* subscribed, then logged out: forgotten with the account */
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 0, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(lc_client_logout(a->c, 0, T.now), 0);
+	pump();
+	ck_assert_int_eq(lc_client_login(a->c, "+15550000191", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1824,6 +1921,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_unknown_content_reported);
 	tcase_add_test(t, client_read_receipts_queued_offline);
 	tcase_add_test(t, client_upload_ticket);
+	tcase_add_test(t, client_presence_survives_restart);
 	tcase_add_test(t, client_read_receipts_survive_lost_connection);
 	tcase_add_test(t, client_read_receipts_allocation_failures);
 	tcase_add_test(t, client_read_receipts_queue_full);
