@@ -469,6 +469,49 @@ START_TEST(test_upload_over_the_limit)
 }
 END_TEST
 
+/* An upload waiting for its ticket: freeing the driver withdraws it
+ * without a callback; stopping the connection ends it with
+ * LC_ERR_NOT_CONNECTED. */
+START_TEST(test_upload_cancelled)
+{
+	peer bob;
+	char src[128];
+	uint8_t small[1000];
+	int before;
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	peer_open(&bob, 1);
+	peer_register(&bob, "+15557000031");
+	snprintf(src, sizeof src, "%s/small.bin", bob.dir);
+	randombytes_buf(small, sizeof small);
+	spit(src, small, sizeof small);
+
+	before = transfers;
+	ck_assert_int_eq(lc_client_event_upload(bob.ev, src, NULL, NULL, NULL,
+						on_upload, NULL), 0);
+	lc_client_event_stop(bob.ev);
+	ck_assert_int_eq(transfers, before + 1);
+	ck_assert_int_eq(last_code, LC_ERR_NOT_CONNECTED);
+	ck_assert_int_eq(lc_client_event_start(bob.ev), 0);
+	for (int i = 0; i < 1000 && bob.state != LC_CLIENT_READY; i++)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(bob.state, LC_CLIENT_READY);
+
+	before = transfers;
+	ck_assert_int_eq(lc_client_event_upload(bob.ev, src, NULL, NULL, NULL,
+						on_upload, NULL), 0);
+	lc_client_event_free(bob.ev);
+	bob.ev = NULL;
+	lc_client_disconnected(bob.c, now_ms());
+	for (int i = 0; i < 20; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(transfers, before);
+	peer_close(&bob);
+	event_base_free(base);
+}
+END_TEST
+
 static void setup_small(void)
 {
 	static const char *const extra[] = { "--media-max-size", "1048576",
@@ -502,6 +545,7 @@ int main(void)
 	tcase_add_test(tc, test_send_file_end_to_end);
 	tcase_add_test(tc, test_no_http_address);
 	tcase_add_test(tc, test_upload_does_not_stall_the_loop);
+	tcase_add_test(tc, test_upload_cancelled);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("client-media-limit");
 	tcase_set_timeout(tc, 120);
