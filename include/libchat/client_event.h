@@ -13,6 +13,10 @@
  *   After calling a session operation (lc_client_send_text(), ...) from
  *   outside a callback, call lc_client_event_kick() so its output is
  *   written; inside a callback the driver writes it by itself.
+ * @note libevent's socket writes (writev, sendfile) can raise SIGPIPE
+ *   when the server closes a connection mid-write (chatd answers 413 to
+ *   an oversized upload before reading it): ignore SIGPIPE in the process
+ *   (as `chat` does).
  */
 #ifndef LIBCHAT_CLIENT_EVENT_H
 #define LIBCHAT_CLIENT_EVENT_H
