@@ -139,5 +139,23 @@ int main(int argc, char **argv)
 		e.prekeys_low = &pl;
 		put(dir, "prekeys_low", &e);
 	}
+	{
+		Libchat__MediaTicket t = LIBCHAT__MEDIA_TICKET__INIT;
+		Libchat__Ack a = LIBCHAT__ACK__INIT;
+		Libchat__Error er = LIBCHAT__ERROR__INIT;
+		t.upload_path = "/v1/media/upload";
+		t.max_size = 1000;
+		t.expires_ms = 1700000300000ull;
+		a.result_case = LIBCHAT__ACK__RESULT_MEDIA;
+		a.media = &t;
+		e.request_id = 15; /* LC_CL_REQ_TICKET */
+		e.body_case = LIBCHAT__ENVELOPE__BODY_ACK;
+		e.ack = &a;
+		put(dir, "ack_ticket", &e);
+		er.code = 1715; /* MEDIA_TOO_LARGE */
+		e.body_case = LIBCHAT__ENVELOPE__BODY_ERROR;
+		e.error = &er;
+		put(dir, "error_ticket", &e);
+	}
 	return 0;
 }

@@ -25,10 +25,22 @@ static void show_own(const char *chat, const char *text)
 
 void held_notice(const char *uid)
 {
-	char id[33];
+	char id[33], buf[200];
 
 	ui_out();
-	if (A.json) {
+	if (strncmp(uid, "g:", 2) == 0) { /* a group with a held member */
+		hex(A.sent_id, 16, id);
+		if (A.json) {
+			printf("{\"event\":\"held\",\"id\":\"%s\","
+			       "\"chat\":\"%s\",\"chat_name\":", id, uid);
+			json_str(chat_name(uid, buf, sizeof buf));
+			printf("}\n");
+		} else {
+			printf("held: a member of %s has a new key; `trust` "
+			       "them to send the message\n",
+			       chat_name(uid, buf, sizeof buf));
+		}
+	} else if (A.json) {
 		hex(A.sent_id, 16, id);
 		printf("{\"event\":\"held\",\"id\":\"%s\",\"user\":\"%s\","
 		       "\"name\":", id, uid);
@@ -64,8 +76,7 @@ static void cmd_send(void)
 	lc_client_event_kick(A.ev);
 	if (A.interactive)
 		show_own(A.res[0], A.args[1]);
-	else if (strncmp(A.res[0], "g:", 2) != 0 &&
-		 lc_client_identity_held(A.c, A.res[0]) == 1)
+	else if (lc_client_chat_held(A.c, A.res[0]) == 1)
 		held_notice(A.res[0]); /* no ack will come until `trust` */
 }
 

@@ -1,5 +1,6 @@
 /* chat: files. `send-file TO PATH` encrypts and uploads the file, then
- * sends its pointer end to end; on sync a received file is downloaded,
+ * sends its pointer end to end; on sync and in the interactive mode a
+ * received file is downloaded,
  * checked against its digest, decrypted and saved as
  * DIR/media/ID8-NAME (ID8: the first 8 hex digits of the message id). */
 #include <errno.h>
@@ -55,6 +56,8 @@ void file_label(const lc_client_media *m, char *out, size_t n)
 		 m->caption[0] ? " " : "", m->caption);
 }
 
+static void show_own_file(const lc_client_media *f);
+
 static void on_uploaded(int code, const lc_client_media *m, void *ud)
 {
 	uint8_t gid[16];
@@ -62,6 +65,7 @@ static void on_uploaded(int code, const lc_client_media *m, void *ud)
 	int rc;
 
 	(void)ud;
+	ui_out();
 	if (code) {
 		fprintf(stderr, "upload failed: %s\n", lc_strerror(code));
 		finish(1);
@@ -89,6 +93,26 @@ static void on_uploaded(int code, const lc_client_media *m, void *ud)
 		return;
 	}
 	lc_client_event_kick(A.ev); /* the ack's receipt ends the command */
+	if (A.interactive)
+		show_own_file(m);
+}
+
+/* Interactive: the file just sent, as a line the marks will follow. */
+static void show_own_file(const lc_client_media *f)
+{
+	char label[LC_CLIENT_FILE_NAME_SIZE + 200];
+	lc_store_message m;
+
+	memset(&m, 0, sizeof m);
+	memcpy(m.id, A.sent_id, 16);
+	m.sender_id = lc_client_user_id(A.c);
+	m.time_ms = now_ms();
+	m.flags = LC_STORE_MSG_OUTGOING;
+	m.kind = LC_CLIENT_KIND_MEDIA;
+	print_message(&m, A.res[0], f);
+	file_label(f, label, sizeof label);
+	marks_add(A.sent_id, A.res[0], label);
+	finish(0);
 }
 
 void cmd_send_file(void)
@@ -113,6 +137,7 @@ static void on_downloaded(int code, const char *path, void *ud)
 {
 	struct dl *d = ud;
 
+	ui_out();
 	if (A.json) {
 		printf("{\"event\":\"file\",\"id\":\"%s\",", d->id);
 		if (code) {
@@ -132,7 +157,9 @@ static void on_downloaded(int code, const char *path, void *ud)
 	if (code)
 		A.file_errors++;
 	free(d);
-	if (--A.downloads == 0 && A.extra_waits > 0) /* the wait is over */
+	if (--A.downloads == 0 && A.interactive)
+		interactive_receipt(); /* end of input waits for downloads */
+	else if (A.downloads == 0 && A.extra_waits > 0) /* the wait is over */
 		finish(A.file_errors ? 1 : 0);
 }
 

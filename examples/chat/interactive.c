@@ -30,6 +30,8 @@ static struct {
 
 static const char help_text[] =
 	"  /send TO TEXT          TO: +PHONE, EMAIL, USER_ID or group:NAME\n"
+	"  /send-file TO PATH     upload a file and send it (received files\n"
+	"                         are saved to DIR/media/)\n"
 	"  /open CHAT             plain lines go to CHAT from now on\n"
 	"  /chats                 the chat list\n"
 	"  /history [CHAT]        the last messages (of the open chat)\n"
@@ -58,6 +60,7 @@ static void reset_command(void)
 	A.pending = 0;
 	A.wait_s = 0;
 	A.limit = A.offset = 0;
+	A.caption = A.mime = NULL;
 }
 
 static char *skip_space(char *s)
@@ -80,8 +83,9 @@ static char *word(char **s)
 	return w;
 }
 
-/* Split I.line into I.argv: words, but after /send TO and /search the
- * rest of the line is one argument (the text, the query). */
+/* Split I.line into I.argv: words, but after /send TO, /send-file TO and
+ * /search the rest of the line is one argument (the text, the path, the
+ * query). */
 static int split(void)
 {
 	char *s = I.line + 1;
@@ -89,6 +93,7 @@ static int split(void)
 
 	I.argv[n++] = word(&s);
 	rest_at = strcmp(I.argv[0], "send") == 0 ? 2 :
+		  strcmp(I.argv[0], "send-file") == 0 ? 2 :
 		  strcmp(I.argv[0], "search") == 0 ? 1 : -1;
 	while (n < MAX_ARGS) {
 		s = skip_space(s);
@@ -213,14 +218,15 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 }
 
 /* At the end of the input, leave once what was typed has reached the
- * server (the outbox is empty), or after DRAIN_S seconds. */
+ * server (the outbox is empty) and received files are saved, or after
+ * DRAIN_S seconds. */
 void interactive_receipt(void)
 {
 	struct timeval tv = { DRAIN_S, 0 };
 
 	if (!I.eof || A.busy || I.len > 0)
 		return;
-	if (outbox_empty() || !I.online) {
+	if ((outbox_empty() && A.downloads == 0) || !I.online) {
 		quit(0);
 		return;
 	}

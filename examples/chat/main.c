@@ -37,6 +37,7 @@
  * Display names (from lookups) and group names (from group events) are
  * remembered in DIR/names, so that human output shows names, not ids, and
  * group:NAME resolves. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,9 @@ int main(int argc, char **argv)
 	A.rc = 1;
 	A.lookup_idx = -1;
 	names_load(home);
+	/* a server that closes a socket mid-write (chatd answers 413 before
+	 * reading an oversized upload) must not end the program */
+	signal(SIGPIPE, SIG_IGN);
 	A.base = event_base_new();
 	if (A.base == NULL || lc_client_new(&A.c, &cfg, &cb, NULL) != 0) {
 		fprintf(stderr, "cannot open %s\n", home);

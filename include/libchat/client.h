@@ -73,7 +73,9 @@ typedef struct lc_client lc_client;
 LC_API size_t lc_client_id_len(void);
 
 /** Config flag: after a contact's identity key changes, keep direct
- *  messages to that user in the outbox until lc_client_trust_identity(). */
+ *  messages to that user, and messages to every group the user is a member
+ *  of (their sender key would reach the new key), in the outbox until
+ *  lc_client_trust_identity(). */
 #define LC_CLIENT_HOLD_ON_KEY_CHANGE 0x1u
 
 /** Connection states (::lc_client_callbacks.state). */
@@ -374,7 +376,8 @@ typedef struct lc_client_callbacks {
 	 *  before (a reinstall, a new device, or an attack): compare safety
 	 *  numbers again. Messages still flow, unless the session was
 	 *  created with ::LC_CLIENT_HOLD_ON_KEY_CHANGE: then direct messages
-	 *  to the user wait until lc_client_trust_identity(). */
+	 *  to the user, and messages to groups the user is in, wait until
+	 *  lc_client_trust_identity(). */
 	void (*identity_changed)(const char *user_id, uint32_t device_id,
 				 void *user_data);
 	/** An operation finished: @p code is 0 or an LC_ERR_* code (the
@@ -686,6 +689,58 @@ LC_API int lc_client_media_valid(const lc_client_media *m);
 LC_API LC_WARN_UNUSED int lc_client_http_token(const lc_client *c, char *out,
 					       size_t cap);
 
+/** Longest upload path of a ::lc_client_media_ticket with its NUL. */
+#define LC_CLIENT_UPLOAD_PATH_SIZE 256
+
+/** The server's consent to one upload (its answer to MediaUploadRequest,
+ *  doc/protocol.md section 6). */
+typedef struct lc_client_media_ticket {
+	/** Where to POST the ciphertext: starts with '/', printable ASCII
+	 *  without spaces, NUL-terminated. */
+	char upload_path[LC_CLIENT_UPLOAD_PATH_SIZE];
+	uint64_t max_size;   /**< bytes the server accepts (>= the size asked) */
+	uint64_t expires_ms; /**< the server's time the ticket ends */
+} lc_client_media_ticket;
+
+/**
+ * @brief The answer to lc_client_upload_ticket(): @p code is 0 and
+ *        @p ticket the server's ticket, or @p code is an error and
+ *        @p ticket NULL. @p ticket lives during the call only.
+ */
+typedef void (*lc_client_ticket_cb)(int code,
+				    const lc_client_media_ticket *ticket,
+				    void *user_data);
+
+/**
+ * @brief Ask the server whether it takes an upload of @p size bytes of
+ *        ciphertext (lc_media_ciphertext_size() of the file), before any
+ *        byte of it is sent.
+ *
+ * The answer comes to @p cb, once, on the thread that feeds the session:
+ * 0 and the ticket, or ::LC_ERR_MEDIA_TOO_LARGE (over the server's
+ * limit), ::LC_ERR_INVALID_ARG, ::LC_ERR_MALFORMED (an answer without a
+ * usable ticket), ::LC_ERR_NOT_CONNECTED (the connection ended first) or
+ * another server code. lc_client_upload_ticket_cancel() withdraws @p cb.
+ *
+ * @param[in] size      1 .. lc_media_ciphertext_size(::LC_MEDIA_SIZE_MAX).
+ * @param[in] cb        required.
+ * @param[in] user_data passed to @p cb; not owned.
+ * @return 0 when the request was sent, or ::LC_ERR_INVALID_ARG,
+ *   ::LC_ERR_NOT_LOGGED_IN (the session is not ::LC_CLIENT_READY),
+ *   ::LC_ERR_UNAVAILABLE (::LC_CLIENT_MAX_PENDING requests in flight),
+ *   ::LC_ERR_NOMEM.
+ */
+LC_API int lc_client_upload_ticket(lc_client *c, uint64_t size,
+				  lc_client_ticket_cb cb, void *user_data,
+				  uint64_t now);
+
+/**
+ * @brief Withdraw the callbacks of every ticket request in flight made
+ *        with @p user_data: their answers are then ignored. For a caller
+ *        that frees @p user_data before the answer came.
+ */
+LC_API void lc_client_upload_ticket_cancel(lc_client *c, const void *user_data);
+
 /**
  * @brief Mark a chat read and send read receipts for its unread incoming
  *        messages to their senders.
@@ -736,6 +791,17 @@ LC_API int lc_client_trust_identity(lc_client *c, const char *user_id,
 LC_API int lc_client_identity_held(lc_client *c, const char *user_id);
 
 /**
+ * @brief Whether messages to a chat wait for lc_client_trust_identity()
+ *        under ::LC_CLIENT_HOLD_ON_KEY_CHANGE: a direct chat (the peer's
+ *        user id) whose user is held, or a group chat ("g:" and 32 hex
+ *        digits) with a held member in the last member list the session
+ *        saw. Always 0 without the flag.
+ * @return 1 held, 0 not, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOMEM, the
+ *   store's errors.
+ */
+LC_API int lc_client_chat_held(lc_client *c, const char *chat_id);
+
+/**
  * @brief Find a user by phone number or email address (exactly one): the
  *        answer comes to ::lc_client_callbacks.user, a miss as
  *        done(::LC_CLIENT_OP_LOOKUP, ::LC_ERR_NO_SUCH_USER).
@@ -782,12 +848,16 @@ LC_API int lc_client_group_leave(lc_client *c, const uint8_t *group_id,
  *        unsubscribe). Answers come to ::lc_client_callbacks.presence.
  *
  * The session remembers the users whose subscription the server accepted
- * (in memory, up to ::LC_CLIENT_MAX_PRESENCE) and subscribes to them again
- * each time it becomes ::LC_CLIENT_READY after a reconnect; that answer
- * reports their current state through the presence callback (no done).
- * If the server refuses the renewal (a user it no longer allows), the list
- * is forgotten and ::lc_client_callbacks.error gets the code: subscribe
- * again to the users still wanted.
+ * (up to ::LC_CLIENT_MAX_PRESENCE, in the store, so the list survives a
+ * restart of the app) and subscribes to them again each time it becomes
+ * ::LC_CLIENT_READY (after a reconnect, or the login after a restart);
+ * that answer reports their current state through the presence callback
+ * (no done). Unsubscribing and lc_client_logout() forget users. If the
+ * server refuses the renewal (a user it no longer allows), the list is
+ * forgotten and ::lc_client_callbacks.error gets the code: subscribe
+ * again to the users still wanted. A failure to write the list to the
+ * store is reported to ::lc_client_callbacks.error; the list in memory
+ * stays.
  * @param[in] user_ids 1 .. ::LC_CLIENT_MAX_PRESENCE user ids.
  * @return 0 when sent, or ::LC_ERR_INVALID_ARG, ::LC_ERR_NOT_LOGGED_IN,
  *   ::LC_ERR_UNAVAILABLE (too many requests in flight, or more than

@@ -13,6 +13,10 @@
  *   After calling a session operation (lc_client_send_text(), ...) from
  *   outside a callback, call lc_client_event_kick() so its output is
  *   written; inside a callback the driver writes it by itself.
+ * @note libevent's socket writes (writev, sendfile) can raise SIGPIPE
+ *   when the server closes a connection mid-write (chatd answers 413 to
+ *   an oversized upload before reading it): ignore SIGPIPE in the process
+ *   (as `chat` does).
  */
 #ifndef LIBCHAT_CLIENT_EVENT_H
 #define LIBCHAT_CLIENT_EVENT_H
@@ -114,15 +118,24 @@ typedef void (*lc_client_event_download_cb)(int code, const char *path,
 
 /**
  * @brief Encrypt a file under a fresh key and upload the ciphertext
- *        (`POST /v1/media/upload` with the session's token).
+ *        (`POST` to the ticket's path, `/v1/media/upload`, with the
+ *        session's token).
  *
- * The file is read and encrypted chunk by chunk (lc_media_encrypt_new())
- * into an unlinked temporary file (under `TMPDIR`, else /tmp) that libevent
- * sends from disk, so the file is never held in memory whole. The
- * encryption runs inside this call, on the loop's thread.
+ * Everything after the checks below runs on the loop, so the
+ * connection's heartbeats and messages keep flowing during a large
+ * upload. When the session is ::LC_CLIENT_READY the driver first asks
+ * the server for a ticket (lc_client_upload_ticket()) for the
+ * ciphertext's size: a file over the server's limit then fails with
+ * ::LC_ERR_MEDIA_TOO_LARGE before any byte is encrypted or sent. (When
+ * it is not READY the upload starts without a ticket; the server's 413
+ * still refuses a file over its limit.) Then the file is read and
+ * encrypted (lc_media_encrypt_new()), 512 KiB per loop iteration, into an
+ * unlinked temporary file (under `TMPDIR`, else /tmp) that libevent sends
+ * from disk, so the file is never held in memory whole.
  *
  * @param[in] ev        the driver, configured with an HTTP address.
- * @param[in] path      the file to send; read during the call.
+ * @param[in] path      the file to send; opened during the call and read
+ *                      afterwards (do not change it until @p cb).
  * @param[in] mime_type NULL, or the MIME type to announce (copied).
  * @param[in] file_name NULL for the last component of @p path, or the
  *                      name to announce (copied).
@@ -133,8 +146,11 @@ typedef void (*lc_client_event_download_cb)(int code, const char *path,
  *   pointers; a MIME type, name or caption out of ::lc_client_media's
  *   limits), ::LC_ERR_INVALID_STATE (no HTTP address),
  *   ::LC_ERR_NOT_LOGGED_IN, ::LC_ERR_IO (the file cannot be read, or the
- *   temporary file written), ::LC_ERR_NOMEM. Later failures come to @p cb:
- *   ::LC_ERR_AUTH_FAILED (401), ::LC_ERR_MEDIA_TOO_LARGE (413),
+ *   temporary file created), ::LC_ERR_NOMEM. Later failures come to @p cb:
+ *   ::LC_ERR_MEDIA_TOO_LARGE (the ticket refused, or 413),
+ *   ::LC_ERR_NOT_CONNECTED (the connection ended while asking for the
+ *   ticket), ::LC_ERR_IO (the file or the temporary file failed, the file
+ *   changed size while read), ::LC_ERR_AUTH_FAILED (401),
  *   ::LC_ERR_UNAVAILABLE (5xx), ::LC_ERR_MALFORMED (an answer without an
  *   id), ::LC_ERR_IO (no connection, timeout).
  */

@@ -92,7 +92,8 @@ int lc_client_new(lc_client **out, const lc_client_config *cfg,
 		return LC_ERR_NOMEM;
 	}
 	sodium_memzero(c->sec, sizeof *c->sec);
-	if ((rc = open_store(c, cfg)) || (rc = lc_cl_keys_load(c))) {
+	if ((rc = open_store(c, cfg)) || (rc = lc_cl_keys_load(c)) ||
+	    (rc = lc_cl_presence_load(c))) {
 		lc_client_free(c);
 		return rc;
 	}

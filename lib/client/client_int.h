@@ -29,7 +29,8 @@ enum lc_cl_req {
 	LC_CL_REQ_PRESENCE,
 	LC_CL_REQ_HEARTBEAT,
 	LC_CL_REQ_LOOKUP,
-	LC_CL_REQ_PRESENCE_RENEW /* a subscription renewed after a reconnect */
+	LC_CL_REQ_PRESENCE_RENEW, /* a subscription renewed after a reconnect */
+	LC_CL_REQ_TICKET          /* a MediaUploadRequest */
 };
 
 typedef struct lc_cl_pending {
@@ -38,6 +39,8 @@ typedef struct lc_cl_pending {
 	uint64_t deadline;
 	uint8_t mid[LC_CLIENT_ID_LEN]; /* SEND */
 	char uid[LC_CL_UID_MAX + 1];   /* FETCH */
+	lc_client_ticket_cb tcb;       /* TICKET: NULL once cancelled */
+	void *tud;
 } lc_cl_pending;
 
 /* Secrets, in sodium_malloc'd memory. */
@@ -88,7 +91,8 @@ struct lc_client {
 	char reads_uid[LC_CL_UID_MAX + 1];
 	uint32_t reads_dev;
 	size_t reads_count;
-	/* presence.c: subscriptions the server accepted, renewed on READY */
+	/* presence.c: subscriptions the server accepted, renewed on READY,
+	 * kept in the store */
 	size_t n_subs;
 	char subs[LC_CLIENT_MAX_PRESENCE][LC_CL_UID_MAX + 1];
 };
@@ -128,6 +132,7 @@ int lc_cl_devices_put(lc_client *c, const char *uid, const uint32_t *devs,
 int lc_cl_identity_seen(lc_client *c, const char *uid, uint32_t dev,
 			const uint8_t key[32], uint64_t now);
 int lc_cl_held(lc_client *c, const char *uid);
+int lc_cl_device_seen(lc_client *c, const char *uid, uint32_t dev);
 
 /* account.c */
 void lc_cl_on_login(lc_client *c, const Libchat__Ack *ack, int kind,
@@ -214,6 +219,9 @@ void lc_cl_group_update(lc_client *c, const Libchat__GroupInfo *gi);
 void lc_cl_group_confirm(lc_client *c, const char *chat, const uint8_t *mid);
 int lc_cl_group_send_one(lc_client *c, const lc_store_message *m,
 			 uint64_t now);
+/* 1 when a member of the group chat's last known list is held
+ * (lc_cl_held()), 0 when none is, or a negative error. */
+int lc_cl_group_held(lc_client *c, const char *chat);
 int lc_cl_group_take_key(lc_client *c, const uint8_t *gid, const char *uid,
 			 uint32_t dev, const uint8_t *msg, size_t len);
 int lc_cl_group_decrypt(lc_client *c, const uint8_t *gid, const char *uid,
@@ -241,6 +249,14 @@ void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u);
 void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a);
 void lc_cl_presence_renew(lc_client *c, uint64_t now);
 void lc_cl_presence_renew_failed(lc_client *c, int code);
+/* The list kept in the store: read at creation, emptied (and removed
+ * from the store) at logout. */
+int lc_cl_presence_load(lc_client *c);
+void lc_cl_presence_clear(lc_client *c);
+
+/* ticket.c: MediaUploadRequest */
+void lc_cl_ticket_answer(lc_client *c, const lc_cl_pending *p, int code,
+			 const Libchat__Ack *a);
 
 /* reads.c: read receipts queued in the store */
 int lc_cl_reads_queue(lc_client *c, const lc_store_page *pg);

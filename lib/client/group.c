@@ -168,6 +168,27 @@ void lc_cl_group_update(lc_client *c, const Libchat__GroupInfo *gi)
 		lc_cl_error(c, LC_ERR_STORE_FULL, NULL);
 }
 
+int lc_cl_group_held(lc_client *c, const char *chat)
+{
+	uint8_t gid[16];
+	grp *g;
+	int rc;
+
+	if (gid_of_chat(chat, gid))
+		return 0; /* never sendable: send_one fails it */
+	if ((g = c->mem.malloc(sizeof *g, c->mem.user_data)) == NULL)
+		return LC_ERR_NOMEM;
+	rc = grp_load(c, gid, g);
+	if (rc == LC_ERR_NOT_FOUND || rc == LC_ERR_STORE_CORRUPT)
+		rc = 0; /* no list: nobody to hold for (a corrupt one fails
+			   the message in lc_cl_group_send_one()) */
+	for (size_t i = 0; rc == 0 && i < g->n; i++)
+		if (strcmp(g->uid[i], c->uid) != 0)
+			rc = lc_cl_held(c, g->uid[i]);
+	c->mem.free(g, c->mem.user_data);
+	return rc;
+}
+
 int lc_client_send_group_text(lc_client *c, const uint8_t *group_id,
 			      const char *text, size_t len, uint8_t *id,
 			      uint64_t now)

@@ -308,6 +308,8 @@ static int receive(lc_client *c, const Libchat__Deliver *d, uint8_t *pt,
 	if (rc == 0 && x->s)
 		rc = lc_cl_identity_seen(c, uid, dev,
 					 lc_ratchet_remote_identity(x->s), now);
+	if (rc == 0 && x->s && (strcmp(uid, c->uid) || dev != c->dev))
+		rc = lc_cl_device_seen(c, uid, dev);
 	return rc == 0 && unknown ? LC_ERR_UNSUPPORTED : rc;
 }
 

@@ -63,6 +63,9 @@ static void fail_pending(lc_client *c)
 		case LC_CL_REQ_LOOKUP:
 			lc_cl_done(c, LC_CLIENT_OP_LOOKUP, LC_ERR_NOT_CONNECTED, NULL);
 			break;
+		case LC_CL_REQ_TICKET:
+			lc_cl_ticket_answer(c, &p, LC_ERR_NOT_CONNECTED, NULL);
+			break;
 		case LC_CL_REQ_KEYS:
 			if (c->login_op)
 				lc_cl_done(c, c->login_op, LC_ERR_NOT_CONNECTED,
@@ -185,6 +188,9 @@ static void on_error_answer(lc_client *c, lc_cl_pending *p, int code,
 	case LC_CL_REQ_LOOKUP:
 		lc_cl_done(c, LC_CLIENT_OP_LOOKUP, code, NULL);
 		break;
+	case LC_CL_REQ_TICKET:
+		lc_cl_ticket_answer(c, p, code, NULL);
+		break;
 	default:
 		break;
 	}
@@ -203,7 +209,7 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		break;
 	case LC_CL_REQ_LOGOUT:
 		lc_cl_account_forget(c);
-		c->n_subs = 0; /* nothing to renew without an account */
+		lc_cl_presence_clear(c); /* nothing to renew without an account */
 		lc_cl_set_state(c, LC_CLIENT_CONNECTED, 0);
 		lc_cl_done(c, LC_CLIENT_OP_LOGOUT, 0, NULL);
 		break;
@@ -250,6 +256,9 @@ static void on_ack(lc_client *c, lc_cl_pending *p, const lc_envelope *e,
 		break;
 	case LC_CL_REQ_LOOKUP:
 		lc_cl_on_user(c, a);
+		break;
+	case LC_CL_REQ_TICKET:
+		lc_cl_ticket_answer(c, p, 0, a);
 		break;
 	default:
 		break;

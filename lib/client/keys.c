@@ -6,7 +6,8 @@
  * LOCAL "server":  the pinned server static key (32)
  * LOCAL "devices" NUL user id: the user's device ids (4 each, big-endian)
  * PREKEY "prekeys": lc_prekeys_serialize()
- * LOCAL "hold" NUL user id: empty; direct messages to the user wait
+ * LOCAL "hold" NUL user id: empty; direct messages to the user, and to
+ *                  groups with the user in them, wait
  * SESSION user id NUL device id (4): lc_ratchet_serialize()
  */
 #include <string.h>
@@ -334,6 +335,28 @@ int lc_cl_devices_put(lc_client *c, const char *uid, const uint32_t *devs,
 				 devices_name(uid, name), rec, 4 * n);
 }
 
+/* A device wrote to us: add it to the user's known list (the list a
+ * fetch stored), so group messages reach it too; direct sends learn it
+ * from STALE_DEVICES anyway. */
+int lc_cl_device_seen(lc_client *c, const char *uid, uint32_t dev)
+{
+	uint32_t devs[LC_CL_MAX_DEVICES + 1];
+	size_t n = 0;
+	int rc = lc_cl_devices_get(c, uid, devs, &n);
+
+	if (rc == LC_ERR_NOT_FOUND)
+		return 0; /* never fetched: the first send fetches them all */
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (devs[i] == dev)
+			return 0;
+	if (n == LC_CL_MAX_DEVICES)
+		return 0;
+	devs[n++] = dev;
+	return lc_cl_devices_put(c, uid, devs, n);
+}
+
 /* Trust on first use per device; the key a user presents (device 0 in the
  * store) is compared each time one of their devices is first seen. */
 int lc_cl_identity_seen(lc_client *c, const char *uid, uint32_t dev,
@@ -385,6 +408,20 @@ int lc_client_identity_held(lc_client *c, const char *user_id)
 	if (c == NULL || !lc_cl_valid_uid(user_id))
 		return LC_ERR_INVALID_ARG;
 	return lc_cl_held(c, user_id);
+}
+
+int lc_client_chat_held(lc_client *c, const char *chat_id)
+{
+	if (c == NULL || chat_id == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (strncmp(chat_id, "g:", 2) == 0) {
+		if (strlen(chat_id) != 34)
+			return LC_ERR_INVALID_ARG;
+		return c->hold ? lc_cl_group_held(c, chat_id) : 0;
+	}
+	if (!lc_cl_valid_uid(chat_id))
+		return LC_ERR_INVALID_ARG;
+	return c->hold ? lc_cl_held(c, chat_id) : 0;
 }
 
 int lc_client_trust_identity(lc_client *c, const char *user_id,

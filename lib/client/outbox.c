@@ -381,9 +381,13 @@ void lc_cl_outbox_pump(lc_client *c, uint64_t now)
 			lc_cl_fail(c, m->id, LC_ERR_STORE_CORRUPT, now);
 			continue;
 		}
-		if (c->hold && strncmp(m->chat_id, "g:", 2) != 0 &&
-		    lc_cl_held(c, m->chat_id) != 0)
-			continue; /* waits for lc_client_trust_identity() */
+		/* waits for lc_client_trust_identity(): a group's message
+		 * while any member's key is held (its sender key would
+		 * reach the new key) */
+		if (c->hold && (strncmp(m->chat_id, "g:", 2) == 0 ?
+				lc_cl_group_held(c, m->chat_id) :
+				lc_cl_held(c, m->chat_id)) != 0)
+			continue;
 		rc = strncmp(m->chat_id, "g:", 2) == 0 ?
 		     lc_cl_group_send_one(c, m, now) : send_one(c, m, now);
 		if (rc == LC_ERR_BAD_SIGNATURE || rc == LC_ERR_BAD_KEY ||

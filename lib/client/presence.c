@@ -3,10 +3,98 @@
  * The server keeps subscriptions per connection, so the session remembers
  * the users whose subscription the server accepted (from the answer's
  * list) and subscribes to them again each time it becomes READY; the
- * answer reports their current state through the presence callback. */
+ * answer reports their current state through the presence callback.
+ *
+ * The list is kept in the store too, so it survives a restart:
+ *   LOCAL "presence": version 1 (1), then per user: length (1), user id
+ * at most LC_CLIENT_MAX_PRESENCE users (under 17 KiB). */
 #include <string.h>
 
 #include "client_int.h"
+
+#define SUBS_NAME (const uint8_t *)"presence", 8
+#define SUBS_VERSION 1
+#define SUBS_MAX (1 + LC_CLIENT_MAX_PRESENCE * (1 + LC_CL_UID_MAX))
+
+/* Write the list (none: remove the record); a failure is reported, the
+ * list in memory stays. */
+static void subs_save(lc_client *c)
+{
+	uint8_t *buf;
+	size_t n = 1;
+	int rc;
+
+	if (c->n_subs == 0) {
+		rc = lc_store_blob_delete(c->store, LC_STORE_BLOB_LOCAL,
+					  SUBS_NAME);
+		if (rc && rc != LC_ERR_NOT_FOUND)
+			lc_cl_error(c, rc, NULL);
+		return;
+	}
+	if ((buf = c->mem.malloc(SUBS_MAX, c->mem.user_data)) == NULL) {
+		lc_cl_error(c, LC_ERR_NOMEM, NULL);
+		return;
+	}
+	buf[0] = SUBS_VERSION;
+	for (size_t i = 0; i < c->n_subs; i++) {
+		size_t l = strlen(c->subs[i]);
+
+		buf[n] = (uint8_t)l;
+		memcpy(buf + n + 1, c->subs[i], l);
+		n += 1 + l;
+	}
+	rc = lc_store_blob_put(c->store, LC_STORE_BLOB_LOCAL, SUBS_NAME, buf, n);
+	c->mem.free(buf, c->mem.user_data);
+	if (rc)
+		lc_cl_error(c, rc, NULL);
+}
+
+static int find_sub(const lc_client *c, const char *uid);
+
+/* The entries of a stored list; an unusable record counts as none. */
+static void subs_parse(lc_client *c, const uint8_t *buf, size_t len)
+{
+	size_t off = 1;
+
+	if (len < 1 || buf[0] != SUBS_VERSION)
+		return;
+	while (off < len && c->n_subs < LC_CLIENT_MAX_PRESENCE) {
+		size_t l = buf[off];
+		char uid[LC_CL_UID_MAX + 1];
+
+		if (l == 0 || l > LC_CL_UID_MAX || off + 1 + l > len)
+			break;
+		memcpy(uid, buf + off + 1, l);
+		uid[l] = 0;
+		off += 1 + l;
+		if (lc_cl_valid_uid(uid) && find_sub(c, uid) < 0)
+			strcpy(c->subs[c->n_subs++], uid);
+	}
+}
+
+int lc_cl_presence_load(lc_client *c)
+{
+	uint8_t *buf = c->mem.malloc(SUBS_MAX, c->mem.user_data);
+	size_t len = 0;
+	int rc;
+
+	if (buf == NULL)
+		return LC_ERR_NOMEM;
+	c->n_subs = 0;
+	rc = lc_store_blob_get(c->store, LC_STORE_BLOB_LOCAL, SUBS_NAME, buf,
+			       SUBS_MAX, &len);
+	if (rc == 0)
+		subs_parse(c, buf, len);
+	c->mem.free(buf, c->mem.user_data);
+	/* none, or too long to be ours: start empty */
+	return rc == LC_ERR_NOT_FOUND || rc == LC_ERR_BUFFER_TOO_SMALL ? 0 : rc;
+}
+
+void lc_cl_presence_clear(lc_client *c)
+{
+	c->n_subs = 0;
+	subs_save(c);
+}
 
 static int find_sub(const lc_client *c, const char *uid)
 {
@@ -68,8 +156,13 @@ int lc_client_presence_subscribe(lc_client *c, const char *const *user_ids,
 	    c->n_subs + count_new(c, user_ids, n) > LC_CLIENT_MAX_PRESENCE)
 		return LC_ERR_UNAVAILABLE;
 	rc = emit_sub(c, user_ids, n, unsubscribe, LC_CL_REQ_PRESENCE, now);
-	if (rc == 0 && unsubscribe)
+	if (rc == 0 && unsubscribe) {
+		size_t before = c->n_subs;
+
 		forget(c, user_ids, n);
+		if (c->n_subs != before)
+			subs_save(c);
+	}
 	return rc;
 }
 
@@ -81,6 +174,8 @@ void lc_cl_on_presence(lc_client *c, const Libchat__PresenceUpdate *u)
 
 void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a)
 {
+	size_t before = c->n_subs;
+
 	if (a->result_case != LIBCHAT__ACK__RESULT_PRESENCE)
 		return;
 	for (size_t i = 0; i < a->presence->n_users; i++) {
@@ -92,6 +187,8 @@ void lc_cl_on_presence_list(lc_client *c, const Libchat__Ack *a)
 			strcpy(c->subs[c->n_subs++], uid);
 		lc_cl_on_presence(c, a->presence->users[i]);
 	}
+	if (c->n_subs != before)
+		subs_save(c);
 }
 
 void lc_cl_presence_renew(lc_client *c, uint64_t now)
@@ -110,6 +207,7 @@ void lc_cl_presence_renew(lc_client *c, uint64_t now)
 
 void lc_cl_presence_renew_failed(lc_client *c, int code)
 {
-	c->n_subs = 0; /* the server refused the list: the app subscribes anew */
+	/* the server refused the list: the app subscribes anew */
+	lc_cl_presence_clear(c);
 	lc_cl_error(c, code, NULL);
 }

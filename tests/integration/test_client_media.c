@@ -2,6 +2,7 @@
  * end to end through a real chatd: encrypted and uploaded over HTTP, the
  * pointer sent in an end-to-end message, downloaded, checked, decrypted. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,11 +79,19 @@ static uint64_t now_ms(void)
 	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
+/* Every 10 ms: the longest time the loop went without running it. */
+static uint64_t last_tick, max_gap;
+
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
+	uint64_t now = now_ms();
+
 	(void)fd;
 	(void)what;
 	(void)arg;
+	if (last_tick && now - last_tick > max_gap)
+		max_gap = now - last_tick;
+	last_tick = now;
 }
 
 /* Run the loop until *flag is set or ms pass. */
@@ -340,6 +349,177 @@ START_TEST(test_no_http_address)
 }
 END_TEST
 
+
+/* A large upload runs on the loop: the loop keeps turning (no long stall
+ * inside lc_client_event_upload()), and a message sent meanwhile arrives
+ * before the upload ends. */
+START_TEST(test_upload_does_not_stall_the_loop)
+{
+	peer alice, bob;
+	struct event *t;
+	struct timeval tv = { 0, 10000 };
+	char src[128];
+	size_t n = 48u << 20;
+	uint8_t *data, id[16];
+	uint64_t t0, total;
+	int before, msgs_at_end = -1;
+	FILE *f;
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	t = event_new(base, -1, EV_PERSIST, tick, NULL);
+	event_add(t, &tv);
+	peer_open(&alice, 1);
+	peer_open(&bob, 1);
+	peer_register(&alice, "+15557000011");
+	peer_register(&bob, "+15557000012");
+	snprintf(src, sizeof src, "%s/big.bin", bob.dir);
+	data = malloc(1u << 20);
+	ck_assert_ptr_nonnull(data);
+	randombytes_buf(data, 1u << 20);
+	f = fopen(src, "wb");
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n >> 20; i++)
+		ck_assert_uint_eq(fwrite(data, 1, 1u << 20, f), 1u << 20);
+	fclose(f);
+	free(data);
+
+	before = transfers;
+	last_tick = max_gap = 0;
+	t0 = now_ms();
+	last_tick = t0;
+	ck_assert_int_eq(lc_client_event_upload(bob.ev, src, NULL, NULL, NULL,
+						on_upload, NULL), 0);
+	ck_assert_int_eq(lc_client_send_text(alice.c,
+					     lc_client_user_id(bob.c), "meanwhile",
+					     9, id, now_ms()), 0);
+	lc_client_event_kick(alice.ev);
+	for (int i = 0; i < 6000 && transfers == before; i++) {
+		event_base_loop(base, EVLOOP_ONCE);
+		if (bob.n_msgs && msgs_at_end < 0)
+			msgs_at_end = transfers - before; /* 0: still uploading */
+	}
+	total = now_ms() - t0;
+	ck_assert_int_gt(transfers, before);
+	ck_assert_int_eq(last_code, 0);
+	ck_assert_uint_eq(uploaded.size, n);
+	ck_assert_msg(msgs_at_end == 0, "the message came after the upload");
+	/* the loop never stopped for a long stretch of the upload */
+	ck_assert_msg(max_gap < 250 && max_gap * 4 < total,
+		      "loop stalled %llu ms of %llu ms",
+		      (unsigned long long)max_gap, (unsigned long long)total);
+	fprintf(stderr, "upload of %zu MiB: %llu ms, longest stall %llu ms\n",
+		n >> 20, (unsigned long long)total,
+		(unsigned long long)max_gap);
+	ck_assert_int_eq(bob.state, LC_CLIENT_READY);
+	unlink(src);
+	peer_close(&alice);
+	peer_close(&bob);
+	event_free(t);
+	event_base_free(base);
+}
+END_TEST
+
+/* chatd takes at most 1 MiB (ciphertext): a larger file is refused by
+ * the ticket before anything is encrypted or sent (a 256 MiB file ends
+ * at once), a smaller one goes through. */
+START_TEST(test_upload_over_the_limit)
+{
+	peer bob;
+	char src[128], blob[600];
+	uint64_t t0, took;
+	int fd;
+	uint8_t small[1000];
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	peer_open(&bob, 1);
+	peer_register(&bob, "+15557000021");
+	snprintf(src, sizeof src, "%s/huge.bin", bob.dir);
+	fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 256 << 20), 0); /* sparse */
+	close(fd);
+	t0 = now_ms();
+	ck_assert_int_eq(upload(&bob, src, NULL, NULL),
+			 LC_ERR_MEDIA_TOO_LARGE);
+	took = now_ms() - t0;
+	ck_assert_msg(took < 1000, "refused after %llu ms",
+		      (unsigned long long)took);
+	unlink(src);
+
+	/* the limit counts ciphertext: a file whose ciphertext is just over */
+	snprintf(src, sizeof src, "%s/edge.bin", bob.dir);
+	fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)(1u << 20) - 100), 0);
+	close(fd);
+	ck_assert_int_eq(upload(&bob, src, NULL, NULL),
+			 LC_ERR_MEDIA_TOO_LARGE);
+
+	snprintf(src, sizeof src, "%s/small.bin", bob.dir);
+	randombytes_buf(small, sizeof small);
+	spit(src, small, sizeof small);
+	ck_assert_int_eq(upload(&bob, src, NULL, NULL), 0);
+	snprintf(blob, sizeof blob, "%s/media/%.2s/%s", D.dir, uploaded.id,
+		 uploaded.id);
+	ck_assert(exists(blob));
+	peer_close(&bob);
+	event_base_free(base);
+}
+END_TEST
+
+/* An upload waiting for its ticket: freeing the driver withdraws it
+ * without a callback; stopping the connection ends it with
+ * LC_ERR_NOT_CONNECTED. */
+START_TEST(test_upload_cancelled)
+{
+	peer bob;
+	char src[128];
+	uint8_t small[1000];
+	int before;
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	peer_open(&bob, 1);
+	peer_register(&bob, "+15557000031");
+	snprintf(src, sizeof src, "%s/small.bin", bob.dir);
+	randombytes_buf(small, sizeof small);
+	spit(src, small, sizeof small);
+
+	before = transfers;
+	ck_assert_int_eq(lc_client_event_upload(bob.ev, src, NULL, NULL, NULL,
+						on_upload, NULL), 0);
+	lc_client_event_stop(bob.ev);
+	ck_assert_int_eq(transfers, before + 1);
+	ck_assert_int_eq(last_code, LC_ERR_NOT_CONNECTED);
+	ck_assert_int_eq(lc_client_event_start(bob.ev), 0);
+	for (int i = 0; i < 1000 && bob.state != LC_CLIENT_READY; i++)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_int_eq(bob.state, LC_CLIENT_READY);
+
+	before = transfers;
+	ck_assert_int_eq(lc_client_event_upload(bob.ev, src, NULL, NULL, NULL,
+						on_upload, NULL), 0);
+	lc_client_event_free(bob.ev);
+	bob.ev = NULL;
+	lc_client_disconnected(bob.c, now_ms());
+	for (int i = 0; i < 20; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(transfers, before);
+	peer_close(&bob);
+	event_base_free(base);
+}
+END_TEST
+
+static void setup_small(void)
+{
+	static const char *const extra[] = { "--media-max-size", "1048576",
+					     NULL };
+
+	ck_assert_int_eq(tchatd_start(&D, "", extra), 0);
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(tchatd_start(&D, "", NULL), 0);
@@ -364,6 +544,13 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_send_file_end_to_end);
 	tcase_add_test(tc, test_no_http_address);
+	tcase_add_test(tc, test_upload_does_not_stall_the_loop);
+	tcase_add_test(tc, test_upload_cancelled);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("client-media-limit");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup_small, teardown);
+	tcase_add_test(tc, test_upload_over_the_limit);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -6,7 +6,8 @@ Alice types /send in the line editor; Bob (one-shot commands) receives the
 message, and Alice's screen shows its mark move from ... to \u2713, \u2713\u2713
 and read. A message arriving while Alice is half-way through a line is
 printed above the prompt and her partial line comes back intact. /open
-makes plain lines messages; /quit exits 0.
+makes plain lines messages; /quit exits 0. /send-file uploads and sends
+a file, and a file that arrives is saved to DIR/media/ as `sync` does.
 
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
@@ -39,7 +40,7 @@ class Pty:
                    COLUMNS="200", LINES="50")
         self.p = subprocess.Popen(
             [d.chat_bin, "--home", os.path.join(d.tmp, who),
-             "--server", d.server] + list(flags),
+             "--server", d.server, "--http", d.http] + list(flags),
             stdin=slave, stdout=slave, stderr=slave, env=env,
             start_new_session=True)
         os.close(slave)
@@ -125,10 +126,57 @@ def ticks(d):
         alice.expect(r"me: plain words go to Bob", "/history of the open chat")
         alice.type("/help\r")
         alice.expect(r"/send TO TEXT", "/help lists the commands")
+        alice.expect(r"/send-file TO PATH", "/help lists /send-file")
         alice.type("/quit\r")
         rc = alice.p.wait(15)
         expect(rc == 0, "/quit exits 0, got %d" % rc)
         print("ok: /open, /history, /help, /quit")
+    finally:
+        alice.close()
+
+
+def files(d):
+    """/send-file from the prompt; a file received while online is saved
+    to DIR/media/ and its path printed."""
+    alice = Pty(d, "Alice")
+    try:
+        alice.expect(r"-- online as Alice", "Alice's prompt comes online")
+        data = os.urandom(70000)
+        path = os.path.join(d.tmp, "notes from alice.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        alice.type("/send-file +15550002 %s\r" % path)
+        alice.expect(r"\[Bob\] me: \[file notes from alice\.bin 68 KiB\]",
+                     "the own file shown once uploaded")
+        alice.expect(r"\[Bob\] me: \[file notes from alice\.bin 68 KiB\]"
+                     r"  \u2713", "\u2713 once the server stored it")
+        ev = d.chat("Bob", "sync", "--wait", "1")
+        got = [e for e in ev if e.get("event") == "file" and "path" in e]
+        expect(len(got) == 1, "Bob received Alice's file, got %r" % ev)
+        with open(got[0]["path"], "rb") as f:
+            expect(f.read() == data, "Bob's copy has Alice's bytes")
+        alice.type("/send-file +15550002 %s/missing\r" % d.tmp)
+        alice.expect(r"cannot send .*missing", "a missing file is refused")
+        print("ok: /send-file uploads and sends; a missing file is refused")
+
+        back = os.urandom(5000)
+        path = os.path.join(d.tmp, "reply.txt")
+        with open(path, "wb") as f:
+            f.write(back)
+        d.chat("Bob", "send-file", "+15550001", path)
+        m = alice.expect(r"\[Bob\] Bob: \[text reply\.txt 5 KiB\]\r?\n"
+                         r"(?:.*\r?\n)*?.*saved (\S+)\r?\n",
+                         "a received file is saved and its path printed")
+        saved = m.group(1)
+        expect(saved.startswith(os.path.join(d.tmp, "Alice", "media") +
+                                "/") and saved.endswith("-reply.txt"),
+               "saved under DIR/media/ID8-NAME, got %r" % saved)
+        with open(saved, "rb") as f:
+            expect(f.read() == back, "the saved file has Bob's bytes")
+        alice.type("/quit\r")
+        rc = alice.p.wait(15)
+        expect(rc == 0, "/quit exits 0, got %d" % rc)
+        print("ok: a file received in the interactive mode is saved")
     finally:
         alice.close()
 
@@ -161,6 +209,7 @@ def main():
         d.contact("Alice", "Bob")
         d.contact("Bob", "Alice")
         ticks(d)
+        files(d)
         not_a_tty(d)
         return 0
     except demo.StepFailed as e:

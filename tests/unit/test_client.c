@@ -947,6 +947,89 @@ START_TEST(client_identity_change_held)
 }
 END_TEST
 
+/* With the hold policy, a group message waits while a member's key is
+ * held (its sender key would reach the new key); other chats go on. */
+START_TEST(client_identity_change_held_group)
+{
+	tc *a, *b, *b2, *cc;
+	const char *members[2];
+	uint8_t gid[16], id[16];
+	char bob[65], carol[65], chat[40];
+
+	setup();
+	a = user("+15550000181");
+	b = user("+15550000182");
+	cc = user("+15550000183");
+	kill_client(a);
+	a->flags = LC_CLIENT_HOLD_ON_KEY_CHANGE;
+	client_open(a);
+	connect_client(a);
+	pump();
+	strcpy(bob, lc_client_user_id(b->c));
+	strcpy(carol, lc_client_user_id(cc->c));
+	members[0] = bob;
+	members[1] = carol;
+	ck_assert_int_eq(lc_client_group_create(a->c, "team", members, 2,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "one", 3, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(cc->n_msgs, 1);
+
+	/* Bob reinstalls: a new device with a new identity key */
+	kill_client(b);
+	b2 = client_new();
+	connect_client(b2);
+	ck_assert_int_eq(lc_client_login(b2->c, "+15550000182", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	/* Alice learns the new key from the new device's first message */
+	send_text(b2, a, "new phone", NULL);
+	pump();
+	ck_assert_int_eq(a->identity_changes, 1);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "held", 4, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(lc_client_identity_held(a->c, members[0]), 1);
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(cc->n_msgs, 1); /* nobody gets it meanwhile */
+	ck_assert_int_eq(outbox_count(a), 1);
+	snprintf(chat, sizeof chat, "g:");
+	sodium_bin2hex(chat + 2, 33, gid, 16);
+	ck_assert_int_eq(lc_client_chat_held(a->c, chat), 1);
+	ck_assert_int_eq(lc_client_chat_held(a->c, bob), 1);
+	ck_assert_int_eq(lc_client_chat_held(a->c, carol), 0);
+	ck_assert_int_eq(lc_client_chat_held(cc->c, chat), 0); /* no flag */
+	ck_assert_int_eq(lc_client_chat_held(a->c, "g:12"), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_chat_held(a->c, NULL), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_chat_held(NULL, chat), LC_ERR_INVALID_ARG);
+	/* a direct message to Carol is not stuck behind it */
+	send_text(a, cc, "direct", NULL);
+	pump();
+	ck_assert_int_eq(cc->n_msgs, 2);
+	ck_assert_str_eq(cc->text[1], "direct");
+	ck_assert_int_eq(outbox_count(a), 1);
+	/* survives a restart, then goes once accepted */
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 0);
+	ck_assert_int_eq(lc_client_trust_identity(a->c, members[0], T.now), 0);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 1);
+	ck_assert_str_eq(b2->text[0], "held");
+	ck_assert_int_eq(cc->n_msgs, 3);
+	ck_assert_str_eq(cc->text[2], "held");
+	ck_assert_int_eq(outbox_count(a), 0);
+	ck_assert_int_eq(lc_client_chat_held(a->c, chat), 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(client_groups_and_presence)
 {
 	tc *a, *b;
@@ -1640,6 +1723,176 @@ START_TEST(client_presence_renewed_after_reconnect)
 }
 END_TEST
 
+typedef struct ticket_ans {
+	int calls, code;
+	lc_client_media_ticket t;
+} ticket_ans;
+
+static void cb_ticket(int code, const lc_client_media_ticket *t, void *ud)
+{
+	ticket_ans *a = ud;
+
+	a->calls++;
+	a->code = code;
+	if (code == 0)
+		a->t = *t;
+	else
+		ck_assert_ptr_null(t);
+}
+
+START_TEST(client_upload_ticket)
+{
+	ticket_ans ok = { 0 }, big = { 0 }, gone = { 0 }, lost = { 0 };
+	tc *a, *b;
+
+	setup();
+	T.cfg.media_max_size = 1000000;
+	lc_server_free(T.s);
+	server_open();
+	b = client_new();
+	connect_client(b); /* connected, not logged in */
+	ck_assert_int_eq(lc_client_upload_ticket(b->c, 10, cb_ticket, &ok,
+						 T.now), LC_ERR_NOT_LOGGED_IN);
+	a = user("+15550000171");
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 0, cb_ticket, &ok,
+						 T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 10, NULL, &ok, T.now),
+			 LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(NULL, 10, cb_ticket, &ok,
+						 T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_client_upload_ticket(
+				 a->c, lc_media_ciphertext_size(LC_MEDIA_SIZE_MAX) + 1,
+				 cb_ticket, &ok, T.now), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(ok.calls, 0);
+
+	/* within the limit: a ticket; over it: refused before any upload */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 1000000, cb_ticket, &ok,
+						 T.now), 0);
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 1000001, cb_ticket,
+						 &big, T.now), 0);
+	/* a withdrawn callback is never called */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 5, cb_ticket, &gone,
+						 T.now), 0);
+	lc_client_upload_ticket_cancel(a->c, &gone);
+	lc_client_upload_ticket_cancel(NULL, &gone);
+	pump();
+	ck_assert_int_eq(ok.calls, 1);
+	ck_assert_int_eq(ok.code, 0);
+	ck_assert_str_eq(ok.t.upload_path, "/v1/media/upload");
+	ck_assert_uint_ge(ok.t.max_size, 1000000);
+	ck_assert_uint_gt(ok.t.expires_ms, T.now);
+	ck_assert_int_eq(big.calls, 1);
+	ck_assert_int_eq(big.code, LC_ERR_MEDIA_TOO_LARGE);
+	ck_assert_int_eq(gone.calls, 0);
+
+	/* the connection ends before the answer */
+	ck_assert_int_eq(lc_client_upload_ticket(a->c, 5, cb_ticket, &lost,
+						 T.now), 0);
+	drop(a);
+	ck_assert_int_eq(lost.calls, 1);
+	ck_assert_int_eq(lost.code, LC_ERR_NOT_CONNECTED);
+	ck_assert_int_eq(a->n_errors, 0);
+	teardown();
+}
+END_TEST
+
+/* The accepted subscriptions are kept in the store: a restarted app
+ * subscribes again on login; unsubscribing and logging out forget them;
+ * a damaged record is ignored. */
+START_TEST(client_presence_survives_restart)
+{
+	tc *a, *b;
+	const char *who[1];
+	char bob[65];
+	static const uint8_t junk[] = { 1, 200, 'x' };
+
+	setup();
+	a = user("+15550000191");
+	b = user("+15550000192");
+	send_text(a, b, "hi", NULL);
+	pump();
+	strcpy(bob, lc_client_user_id(b->c));
+	who[0] = bob;
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 0, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(a->presence_online, 1);
+
+	/* the app restarts: renewed once logged in, without asking */
+	kill_client(a);
+	a->n_presence = 0;
+	a->presence_online = -1;
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_int_eq(a->n_presence, 1);
+	ck_assert_str_eq(a->presence_uid, bob);
+	ck_assert_int_eq(a->presence_online, 1);
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 2);
+	ck_assert_int_eq(a->presence_online, 0);
+	connect_client(b);
+	pump();
+
+	/* unsubscribed, then restarted: nothing renewed */
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 1, T.now),
+			 0);
+	pump();
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+	connect_client(b);
+	pump();
+
+	/* a damaged record: the session opens with no subscription */
+	kill_client(a);
+	client_open(a);
+	ck_assert_int_eq(lc_store_blob_put(lc_client_store(a->c),
+					   LC_STORE_BLOB_LOCAL,
+					   (const uint8_t *)"presence", 8,
+					   junk, sizeof junk), 0);
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	ck_assert_int_eq(a->n_errors, 0);
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+
+	/* subscribed, then logged out: forgotten with the account */
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(lc_client_presence_subscribe(a->c, who, 1, 0, T.now),
+			 0);
+	pump();
+	ck_assert_int_eq(lc_client_logout(a->c, 0, T.now), 0);
+	pump();
+	ck_assert_int_eq(lc_client_login(a->c, "+15550000191", NULL,
+					 "correct horse", T.now), 0);
+	pump();
+	ck_assert_int_eq(a->state, LC_CLIENT_READY);
+	kill_client(a);
+	client_open(a);
+	connect_client(a);
+	pump();
+	a->n_presence = 0;
+	drop(b);
+	pump();
+	ck_assert_int_eq(a->n_presence, 0);
+	teardown();
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -1654,6 +1907,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_server_restart);
 	tcase_add_test(t, client_identity_change);
 	tcase_add_test(t, client_identity_change_held);
+	tcase_add_test(t, client_identity_change_held_group);
 	tcase_add_test(t, client_groups_and_presence);
 	tcase_add_test(t, client_group_messages);
 	tcase_add_test(t, client_heartbeat_and_timeout);
@@ -1666,6 +1920,8 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_media_messages);
 	tcase_add_test(t, client_unknown_content_reported);
 	tcase_add_test(t, client_read_receipts_queued_offline);
+	tcase_add_test(t, client_upload_ticket);
+	tcase_add_test(t, client_presence_survives_restart);
 	tcase_add_test(t, client_read_receipts_survive_lost_connection);
 	tcase_add_test(t, client_read_receipts_allocation_failures);
 	tcase_add_test(t, client_read_receipts_queue_full);

@@ -300,8 +300,10 @@ void lc_client_event_free(lc_client_event *ev)
 {
 	if (ev == NULL)
 		return;
-	lc_client_event_stop(ev);
+	/* transfers first: an upload waiting for its ticket is withdrawn
+	 * from the session before the connection closes (no callback) */
 	lc_cev_media_free_all(ev);
+	lc_client_event_stop(ev);
 	if (ev->timer)
 		event_free(ev->timer);
 	free(ev->host);

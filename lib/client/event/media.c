@@ -23,16 +23,24 @@
 #define UPLOAD_PATH "/v1/media/upload"
 #define MEDIA_PREFIX "/v1/media/"
 
+/* The steps of an upload (below). */
+enum { UP_ASK = 1, UP_ENCRYPT, UP_SEND };
+
 typedef struct lc_cev_transfer {
 	struct lc_cev_transfer *next;
 	lc_client_event *ev;
 	int download;
 	int error;                /* the first failure while streaming */
 	lc_media_stream *st;      /* download */
-	int fd;                   /* download: PATH.part */
+	int fd;                   /* download: PATH.part; upload: the file */
 	char *path, *part;
-	uint8_t *in, *out;        /* download buffers */
+	uint8_t *in, *out;        /* buffers of one chunk */
 	lc_client_media *media;   /* upload: the pointer (sodium memory) */
+	int phase;                /* upload: UP_* */
+	int tmp;                  /* upload: the ciphertext (unlinked) */
+	int eof;                  /* upload: the whole file was read */
+	struct event *step;       /* upload: the next encryption step */
+	char upload_path[LC_CLIENT_UPLOAD_PATH_SIZE];
 	lc_client_event_upload_cb ucb;
 	lc_client_event_download_cb dcb;
 	void *ud;
@@ -40,6 +48,12 @@ typedef struct lc_cev_transfer {
 
 static void transfer_free(lc_cev_transfer *t)
 {
+	if (t->phase == UP_ASK)
+		lc_client_upload_ticket_cancel(t->ev->c, t);
+	if (t->step)
+		event_free(t->step);
+	if (t->tmp >= 0)
+		close(t->tmp);
 	if (t->fd >= 0)
 		close(t->fd);
 	if (t->part) {
@@ -52,8 +66,10 @@ static void transfer_free(lc_cev_transfer *t)
 		sodium_memzero(t->out, lc_media_update_max(IO_CHUNK));
 		free(t->out);
 	}
-	if (t->in)
+	if (t->in) {
+		sodium_memzero(t->in, IO_CHUNK); /* an upload's plaintext */
 		free(t->in);
+	}
 	if (t->media)
 		sodium_free(t->media);
 	free(t);
@@ -193,43 +209,149 @@ static int start(lc_cev_transfer *t, struct evhttp_request *req,
 
 /* ------------------------------------------------------------- upload */
 
-/* Encrypt the file at in into the temporary file out. */
-static int encrypt_file(int in, uint64_t size, int out, lc_client_media *m)
-{
-	size_t cap = lc_media_update_max(IO_CHUNK);
-	uint8_t *ib = malloc(IO_CHUNK), *ob = malloc(cap);
-	lc_media_stream *s = NULL;
-	ssize_t n;
-	int rc = ib && ob ? lc_media_encrypt_new(&s, size, m->key, NULL, NULL) :
-			    LC_ERR_NOMEM;
+/*
+ * An upload runs on the loop in three steps, so the connection's
+ * heartbeats and messages keep flowing however large the file:
+ *  1. ASK: when the session is READY, a MediaUploadRequest for the
+ *     ciphertext's size; a refusal (LC_ERR_MEDIA_TOO_LARGE) ends the
+ *     upload before any byte is encrypted or sent.
+ *  2. ENCRYPT: UPLOAD_STEP_CHUNKS chunks into an unlinked temporary file
+ *     per loop iteration (a zero timer, so input is polled in between).
+ *  3. SEND: libevent POSTs the temporary file.
+ */
+#define UPLOAD_STEP_CHUNKS 8 /* 512 KiB, a few milliseconds */
 
-	do {
+static uint64_t now_ms(lc_client_event *ev)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(ev->base, &tv);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+static void report_upload(lc_cev_transfer *t, int rc)
+{
+	t->phase = 0;
+	unlink_transfer(t);
+	t->ucb(rc, NULL, t->ud);
+	transfer_free(t);
+}
+
+/* The request of an encrypted file: POST it from the temporary file. */
+static void send_upload(lc_cev_transfer *t)
+{
+	struct evhttp_request *req = evhttp_request_new(on_done, t);
+	uint64_t ct = lc_media_ciphertext_size(t->media->size);
+	struct evkeyvalq *h;
+	char len[32];
+	int rc = req ? 0 : LC_ERR_NOMEM;
+
+	snprintf(len, sizeof len, "%" PRIu64, ct);
+	if (rc == 0) {
+		h = evhttp_request_get_output_headers(req);
+		if (evhttp_add_header(h, "Content-Type",
+				      "application/octet-stream") ||
+		    evhttp_add_header(h, "Content-Length", len))
+			rc = LC_ERR_NOMEM;
+	}
+	/* libevent sends it from the file and closes it */
+	if (rc == 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
+					 t->tmp, 0, (ev_off_t)ct) != 0)
+		rc = LC_ERR_IO;
+	if (rc == 0)
+		t->tmp = -1;
+	if (rc) {
+		if (req)
+			evhttp_request_free(req);
+		report_upload(t, rc);
+		return;
+	}
+	t->phase = UP_SEND;
+	unlink_transfer(t); /* start() lists it again */
+	if ((rc = start(t, req, EVHTTP_REQ_POST, t->upload_path))) {
+		t->ucb(rc, NULL, t->ud);
+		transfer_free(t);
+	}
+}
+
+/* One step of encryption; the next is due on the next loop iteration. */
+static void on_step(evutil_socket_t fd, short what, void *arg)
+{
+	lc_cev_transfer *t = arg;
+	size_t cap = lc_media_update_max(IO_CHUNK);
+	static const struct timeval zero = { 0, 0 };
+	int rc = 0;
+
+	(void)fd;
+	(void)what;
+	if (t->phase == UP_ASK) {
+		/* the request is out: write it; t may be gone after this */
+		lc_client_event_kick(t->ev);
+		return;
+	}
+	for (int i = 0; rc == 0 && i < UPLOAD_STEP_CHUNKS && !t->eof; i++) {
+		ssize_t n = read_full(t->fd, t->in, IO_CHUNK);
 		size_t w = 0;
 
-		if (rc)
-			break;
-		n = read_full(in, ib, IO_CHUNK);
 		if (n < 0) {
 			rc = LC_ERR_IO;
 			break;
 		}
-		rc = lc_media_stream_update(s, ib, (size_t)n, ob, cap, &w);
+		t->eof = n < (ssize_t)IO_CHUNK;
+		rc = lc_media_stream_update(t->st, t->in, (size_t)n, t->out,
+					    cap, &w);
 		if (rc == LC_ERR_INVALID_ARG)
 			rc = LC_ERR_IO; /* the file grew while read */
 		if (rc == 0)
-			rc = write_all(out, ob, w);
-	} while (rc == 0 && n == IO_CHUNK);
+			rc = write_all(t->tmp, t->out, w);
+	}
+	if (rc == 0 && !t->eof) {
+		evtimer_add(t->step, &zero);
+		return;
+	}
 	if (rc == 0)
-		rc = lc_media_stream_final(s, m->digest);
+		rc = lc_media_stream_final(t->st, t->media->digest);
 	if (rc == LC_ERR_INVALID_STATE)
 		rc = LC_ERR_IO; /* the file shrank while read */
-	lc_media_stream_free(s);
-	if (ib) {
-		sodium_memzero(ib, IO_CHUNK);
-		free(ib);
+	if (rc) {
+		report_upload(t, rc);
+		return;
 	}
-	free(ob);
-	return rc;
+	send_upload(t);
+}
+
+static void encrypt_later(lc_cev_transfer *t)
+{
+	static const struct timeval zero = { 0, 0 };
+
+	t->phase = UP_ENCRYPT;
+	evtimer_add(t->step, &zero);
+}
+
+/* The server's answer to the MediaUploadRequest (inside the session). */
+static void on_ticket(int code, const lc_client_media_ticket *tk, void *arg)
+{
+	lc_cev_transfer *t = arg;
+
+	if (code == 0 &&
+	    tk->max_size < lc_media_ciphertext_size(t->media->size))
+		code = LC_ERR_MEDIA_TOO_LARGE;
+	if (code) {
+		report_upload(t, code);
+		return;
+	}
+	strcpy(t->upload_path, tk->upload_path);
+	encrypt_later(t);
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+	if (src == NULL)
+		src = "";
+	if (strlen(src) >= cap)
+		return LC_ERR_INVALID_ARG;
+	strcpy(dst, src);
+	return 0;
 }
 
 /* An unlinked temporary file. */
@@ -244,16 +366,6 @@ static int temp_file(void)
 	if ((fd = mkstemp(path)) >= 0)
 		unlink(path);
 	return fd;
-}
-
-static int copy_str(char *dst, size_t cap, const char *src)
-{
-	if (src == NULL)
-		src = "";
-	if (strlen(src) >= cap)
-		return LC_ERR_INVALID_ARG;
-	strcpy(dst, src);
-	return 0;
 }
 
 /* The id in the answer {"id": "HEX"}. */
@@ -274,16 +386,14 @@ static int answer_id(struct evhttp_request *req, char *id)
 	return 0;
 }
 
-static int prepare_upload(const char *path, const char *mime,
-			  const char *name,
-			  const char *caption, lc_cev_transfer *t,
-			  struct evhttp_request *req)
+/* Check the pointer's strings, open the file, make the buffers. */
+static int prepare_upload(lc_cev_transfer *t, const char *path,
+			  const char *mime, const char *name,
+			  const char *caption)
 {
 	const char *base = strrchr(path, '/');
 	struct stat sb;
-	int in, out = -1, rc;
-	uint64_t ct;
-	char len[32];
+	int rc;
 
 	rc = copy_str(t->media->mime_type, sizeof t->media->mime_type, mime);
 	if (rc == 0)
@@ -298,30 +408,21 @@ static int prepare_upload(const char *path, const char *mime,
 		rc = LC_ERR_INVALID_ARG;
 	if (rc)
 		return rc;
-	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((t->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return LC_ERR_IO;
-	if (fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size > LC_MEDIA_SIZE_MAX || (out = temp_file()) < 0)
-		rc = LC_ERR_IO;
-	t->media->size = rc ? 0 : (uint64_t)sb.st_size;
-	if (rc == 0)
-		rc = encrypt_file(in, t->media->size, out, t->media);
-	close(in);
-	ct = lc_media_ciphertext_size(t->media->size);
-	snprintf(len, sizeof len, "%" PRIu64, ct);
-	if (rc == 0 &&
-	    (evhttp_add_header(evhttp_request_get_output_headers(req),
-			       "Content-Type", "application/octet-stream") ||
-	     evhttp_add_header(evhttp_request_get_output_headers(req),
-			       "Content-Length", len)))
-		rc = LC_ERR_NOMEM;
-	/* libevent sends it from the file and closes it */
-	if (rc == 0 && evbuffer_add_file(evhttp_request_get_output_buffer(req),
-					 out, 0, (ev_off_t)ct) != 0)
-		rc = LC_ERR_IO;
-	if (rc && out >= 0)
-		close(out);
-	return rc;
+	if (fstat(t->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size > LC_MEDIA_SIZE_MAX ||
+	    (t->tmp = temp_file()) < 0)
+		return LC_ERR_IO;
+	t->media->size = (uint64_t)sb.st_size;
+	t->in = malloc(IO_CHUNK);
+	t->out = malloc(lc_media_update_max(IO_CHUNK));
+	t->step = evtimer_new(t->ev->base, on_step, t);
+	if (t->in == NULL || t->out == NULL || t->step == NULL)
+		return LC_ERR_NOMEM;
+	strcpy(t->upload_path, UPLOAD_PATH);
+	return lc_media_encrypt_new(&t->st, t->media->size, t->media->key,
+				    NULL, NULL);
 }
 
 int lc_client_event_upload(lc_client_event *ev, const char *path,
@@ -330,7 +431,6 @@ int lc_client_event_upload(lc_client_event *ev, const char *path,
 			   void *user_data)
 {
 	lc_cev_transfer *t;
-	struct evhttp_request *req;
 	int rc;
 
 	if (ev == NULL || path == NULL || cb == NULL)
@@ -342,25 +442,34 @@ int lc_client_event_upload(lc_client_event *ev, const char *path,
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return LC_ERR_NOMEM;
 	t->ev = ev;
-	t->fd = -1;
+	t->fd = t->tmp = -1;
 	t->ucb = cb;
 	t->ud = user_data;
 	t->media = sodium_malloc(sizeof *t->media);
-	req = t->media ? evhttp_request_new(on_done, t) : NULL;
-	if (req == NULL) {
-		transfer_free(t);
-		return LC_ERR_NOMEM;
+	if (t->media)
+		memset(t->media, 0, sizeof *t->media);
+	rc = t->media ? prepare_upload(t, path, mime_type, file_name, caption)
+		      : LC_ERR_NOMEM;
+	if (rc == 0 && lc_client_state_get(ev->c) == LC_CLIENT_READY) {
+		rc = lc_client_upload_ticket(
+			ev->c, lc_media_ciphertext_size(t->media->size),
+			on_ticket, t, now_ms(ev));
+		if (rc == 0) {
+			static const struct timeval zero = { 0, 0 };
+
+			t->phase = UP_ASK; /* kicked on the loop, not in here */
+			evtimer_add(t->step, &zero);
+		}
+	} else if (rc == 0) {
+		encrypt_later(t); /* offline: the server's 413 still guards */
 	}
-	memset(t->media, 0, sizeof *t->media);
-	rc = prepare_upload(path, mime_type, file_name, caption, t, req);
 	if (rc) {
-		evhttp_request_free(req);
 		transfer_free(t);
 		return rc;
 	}
-	if ((rc = start(t, req, EVHTTP_REQ_POST, UPLOAD_PATH)))
-		transfer_free(t);
-	return rc;
+	t->next = ev->transfers;
+	ev->transfers = t;
+	return 0;
 }
 
 /* ----------------------------------------------------------- download */
@@ -430,7 +539,7 @@ int lc_client_event_download(lc_client_event *ev,
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return LC_ERR_NOMEM;
 	t->ev = ev;
-	t->fd = -1;
+	t->fd = t->tmp = -1;
 	t->download = 1;
 	t->dcb = cb;
 	t->ud = user_data;
