@@ -41,7 +41,8 @@ static int open_dbis(lc_store *s, MDB_txn *txn)
 		{ "receipt", &s->db_rcpt, 0 },
 		{ "outbox", &s->db_outbox, 0 },
 		{ "identity", &s->db_ident, 0 },
-		{ "post", &s->db_post, MDB_DUPSORT | MDB_DUPFIXED },
+		{ "pblock", &s->db_pblk, 0 },
+		{ "plog", &s->db_plog, 0 },
 	};
 	int rc;
 
@@ -177,7 +178,7 @@ static int env_open(lc_store *s, const char *dir, lc_store_sync_mode sync)
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		return lc_store_err(rc);
 	s->map_size = MAP_INITIAL_SIZE(s->max_size);
-	if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(s->env, 20)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size)) != 0)
 		return lc_store_err(rc);
 	rc = mdb_env_open(s->env, dir, flags, 0600);

@@ -768,59 +768,68 @@ START_TEST(store_version_refused)
 }
 END_TEST
 
-/* Rewinds a store to schema version 1: the version record, and the index
- * emptied but for a stale whole-word list, which version 1 wrote. */
-static void make_v1(void)
+/* Rewinds a store to schema version ver (1 or 2): the version record, the
+ * version-3 index emptied, and the index of those versions ("post", one
+ * LMDB duplicate per posting) written as they wrote it: version 2 the
+ * 3-character prefix list of "pizzeria tonight" (message 1 of chat 1 at
+ * time 10, see migrate_old), version 1 also a whole-word list. */
+static void make_old(uint32_t ver)
 {
-	const uint8_t v1[4] = { 0, 0, 0, 1 }, post[13] = { 0 };
+	const uint8_t v[4] = { 0, 0, 0, (uint8_t)ver };
+	const uint8_t post[13] = { 0, 0, 0, 0, 0, 10, 0, 0, 1, 0, 0, 0, 1 };
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, pdb;
-	MDB_val k = { 7, "version" }, v = { 4, (void *)v1 };
-	MDB_val sk = { 9, "pizzeria" }, sv = { 13, (void *)post };
+	MDB_dbi meta, pdb, blk, log;
+	MDB_val k = { 7, "version" }, vv = { 4, (void *)v };
+	MDB_val wk = { 9, "pizzeria" }, pk = { 4, "piz" };
+	MDB_val sv = { 13, (void *)post };
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
-	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
 	ck_assert_int_eq(mdb_env_open(env, tmpdir, 0, 0600), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED,
-				      &pdb), 0);
-	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-	ck_assert_int_eq(mdb_drop(txn, pdb, 0), 0);
-	ck_assert_int_eq(mdb_put(txn, pdb, &sk, &sv, 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "pblock", 0, &blk), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "plog", 0, &log), 0);
+	ck_assert_int_eq(mdb_drop(txn, blk, 1), 0);
+	ck_assert_int_eq(mdb_drop(txn, log, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "post", MDB_CREATE | MDB_DUPSORT |
+				      MDB_DUPFIXED, &pdb), 0);
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &vv, 0), 0);
+	ck_assert_int_eq(mdb_put(txn, pdb, &pk, &sv, 0), 0);
+	if (ver == 1)
+		ck_assert_int_eq(mdb_put(txn, pdb, &wk, &sv, 0), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 }
 
-/* The schema version and whether the stale list is still there. */
+/* The schema version and whether the old index ("post") is still there. */
 static uint32_t raw_version(int *stale)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, pdb;
-	MDB_val k = { 7, "version" }, v, sk = { 9, "pizzeria" };
+	MDB_val k = { 7, "version" }, v;
 	const uint8_t *p;
 	uint32_t ver;
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
-	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
 	ck_assert_int_eq(mdb_env_open(env, tmpdir, MDB_RDONLY, 0600), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "post", 0, &pdb), 0);
 	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
 	ck_assert_uint_eq(v.mv_size, 4);
 	p = v.mv_data;
 	ver = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	      (uint32_t)p[2] << 8 | p[3];
-	*stale = mdb_get(txn, pdb, &sk, &v) == 0;
+	*stale = mdb_dbi_open(txn, "post", 0, &pdb) == 0;
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 	return ver;
 }
 
-static void migrate_v1(const uint8_t *key)
+static void migrate_old(const uint8_t *key, uint32_t ver)
 {
 	uint8_t wrong[LC_STORE_KEY_LEN];
 	lc_store *s = open_store(key);
@@ -830,8 +839,8 @@ static void migrate_v1(const uint8_t *key)
 	ck_assert_int_eq(put(s, 2, "b", 20, "Pizza later?", 0), 0);
 	ck_assert_int_eq(put(s, 3, "b", 30, "no text here", 0), 0);
 	lc_store_close(s);
-	make_v1();
-	ck_assert_uint_eq(raw_version(&stale), 1);
+	make_old(ver);
+	ck_assert_uint_eq(raw_version(&stale), ver);
 	ck_assert_int_eq(stale, 1);
 	if (key) {
 		/* Not migrated under a wrong key. */
@@ -840,21 +849,44 @@ static void migrate_v1(const uint8_t *key)
 		ck_assert_int_eq(lc_store_open(&s, tmpdir, wrong, NULL),
 				 LC_ERR_STORE_KEY);
 		ck_assert_ptr_null(s);
-		ck_assert_uint_eq(raw_version(&stale), 1);
+		ck_assert_uint_eq(raw_version(&stale), ver);
 	}
 	s = open_store(key);
 	ck_assert_uint_eq(search_count(s, "piz", NULL), 2);
 	ck_assert_uint_eq(search_count(s, "pizze", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "tonight", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "text", "b"), 1);
+	ck_assert_uint_eq(search_count(s, "no", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "la", NULL), 1);
 	/* Deleting cleans the rebuilt index. */
 	ck_assert_int_eq(lc_store_message_delete(s, msg(2, "b", 20, NULL).id),
 			 0);
 	ck_assert_uint_eq(search_count(s, "piz", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "la", NULL), 0);
 	lc_store_close(s);
 	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(stale, 0);
 }
+
+static void migrate_v1(const uint8_t *key)
+{
+	migrate_old(key, 1);
+}
+
+START_TEST(store_migrate_v2_plain)
+{
+	migrate_old(NULL, 2);
+}
+END_TEST
+
+START_TEST(store_migrate_v2_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 6, sizeof key);
+	migrate_old(key, 2);
+}
+END_TEST
 
 START_TEST(store_migrate_v1_plain)
 {
@@ -878,7 +910,7 @@ START_TEST(store_migrate_v1_corrupt)
 	key[11] = 20;
 	key[15] = 2;
 	raw_put("msg", key, 16, junk, sizeof junk);
-	make_v1();
+	make_old(1);
 	s = open_store(NULL);
 	ck_assert_uint_eq(search_count(s, "pizza", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "first", NULL), 1);
@@ -1409,7 +1441,7 @@ static void alloc_walk_migrate(const uint8_t *key)
 		s = open_store(key);
 		ck_assert_int_eq(put(s, 1, "a", 10, "pizzeria tonight", 0), 0);
 		lc_store_close(s);
-		make_v1();
+		make_old(1);
 		lc_test_alloc_init(&ta, fail_at);
 		lc_store_options_init(&o);
 		o.sync = LC_STORE_SYNC_NONE;
@@ -1645,6 +1677,8 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_migrate_v1_plain);
 	tcase_add_test(t, store_migrate_v1_sealed);
 	tcase_add_test(t, store_migrate_v1_corrupt);
+	tcase_add_test(t, store_migrate_v2_plain);
+	tcase_add_test(t, store_migrate_v2_sealed);
 	tcase_add_test(t, store_wrong_key);
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
