@@ -89,11 +89,22 @@ uint32_t lc_get_be32(const uint8_t *p);
 uint64_t lc_get_be64(const uint8_t *p);
 size_t lc_varint_put(uint8_t *p, uint64_t v);
 /* Reads a varint at *pos; returns 0 or -1 on truncation/overflow. */
-int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+int lc_varint_get_slow(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+static inline int lc_varint_get(const uint8_t *p, size_t n, size_t *pos,
+				uint64_t *v)
+{
+	if (*pos < n && p[*pos] < 0x80) { /* most varints are one byte */
+		*v = p[(*pos)++];
+		return 0;
+	}
+	return lc_varint_get_slow(p, n, pos, v);
+}
 int lc_store_name_ok(const char *s, size_t *len);
 int lc_utf8_valid(const uint8_t *s, size_t n);
 /* lc_utf8_valid with an ASCII fast path. */
 int lc_store_utf8_ok(const uint8_t *s, size_t n);
+/* The same, and no NUL byte (names: chat, user and sender ids). */
+int lc_store_name_utf8_ok(const uint8_t *s, size_t n);
 
 /* seal.c */
 int lc_seal(lc_store *s, uint8_t ver, const uint8_t *ad, size_t ad_len,

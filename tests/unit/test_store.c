@@ -1188,6 +1188,301 @@ START_TEST(store_search_small_chat)
 }
 END_TEST
 
+/* The index against a model: many write transactions of mixed sizes (so
+ * the posting log fills and is merged, blocks split, and one batch is
+ * large enough to bypass the log), late messages, equal times, deletions
+ * of messages and of a chat, and a reopen. Every query's complete answer
+ * (paged with a cursor) must equal the model's, in order. */
+#define IX_MAX 9000
+#define IX_CHATS 5
+
+struct ix_msg {
+	unsigned n, chat, chatnum, msgnum;
+	uint64_t t;
+	char text[64];
+	int gone;
+};
+
+static struct ix_msg ix[IX_MAX];
+static size_t ix_n;
+
+static const char *const ix_words[] = {
+	"pizza", "pizzeria", "pasta", "party", "pa", "apple", "alpha", "al",
+	"zebra", "zen", "code", "coffee", "cafe", "night",
+};
+
+static int ix_prefix_of_word(const char *text, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (const char *p = text; *p; ) {
+		size_t l = strcspn(p, " ");
+
+		if (l >= wl && strncmp(p, w, wl) == 0)
+			return 1;
+		p += l;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
+static int ix_matches(const struct ix_msg *m, const char *q)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", q);
+	for (char *w = strtok_r(buf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		if (!ix_prefix_of_word(m->text, w))
+			return 0;
+	return 1;
+}
+
+/* Newest first: time, then chat number, then message number. */
+static int ix_newer(const void *pa, const void *pb)
+{
+	const struct ix_msg *a = *(const struct ix_msg *const *)pa;
+	const struct ix_msg *b = *(const struct ix_msg *const *)pb;
+
+	if (a->t != b->t)
+		return a->t < b->t ? 1 : -1;
+	if (a->chatnum != b->chatnum)
+		return a->chatnum < b->chatnum ? 1 : -1;
+	return a->msgnum < b->msgnum ? 1 : a->msgnum > b->msgnum ? -1 : 0;
+}
+
+static void ix_check(lc_store *s, const char *q, int chat)
+{
+	static const struct ix_msg *want[IX_MAX];
+	char cname[16];
+	size_t nw = 0, got = 0;
+	uint8_t before[LC_STORE_ID_LEN];
+	int more = 1, first = 1;
+
+	snprintf(cname, sizeof cname, "ix-%d", chat);
+	for (size_t i = 0; i < ix_n; i++)
+		if (!ix[i].gone && (chat < 0 || (int)ix[i].chat == chat) &&
+		    ix_matches(&ix[i], q))
+			want[nw++] = &ix[i];
+	qsort(want, nw, sizeof want[0], ix_newer);
+	while (more) {
+		lc_store_hits *h = NULL;
+		size_t k;
+
+		ck_assert_int_eq(lc_store_search(s, q, chat < 0 ? NULL : cname,
+						 first ? NULL : before, 37,
+						 &h), 0);
+		k = lc_store_hits_count(h);
+		for (size_t i = 0; i < k; i++) {
+			const lc_store_hit *hit = lc_store_hits_get(h, i);
+
+			ck_assert_msg(got < nw, "%s: extra hit %u", q,
+				      id_num(hit->message.id));
+			ck_assert_msg(id_num(hit->message.id) == want[got]->n,
+				      "%s (chat %d): hit %zu is %u, want %u", q,
+				      chat, got, id_num(hit->message.id),
+				      want[got]->n);
+			got++;
+		}
+		more = lc_store_hits_has_more(h);
+		if (k > 0)
+			memcpy(before, lc_store_hits_get(h, k - 1)->message.id,
+			       LC_STORE_ID_LEN);
+		ck_assert(k > 0 || !more);
+		lc_store_hits_free(h);
+		first = 0;
+	}
+	ck_assert_msg(got == nw, "%s (chat %d): %zu hits, want %zu", q, chat,
+		      got, nw);
+}
+
+static void ix_check_all(lc_store *s)
+{
+	static const char *const qs[] = {
+		"piz", "pizze", "pa", "pas", "party", "al", "alpha", "zen",
+		"co", "caf", "pasta party", "zebra night", "al pa", "zzz",
+	};
+
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		ix_check(s, qs[i], -1);
+		ix_check(s, qs[i], (int)(i % IX_CHATS));
+	}
+}
+
+static void ix_batch(lc_store *s, lc_test_rng *r, size_t n, size_t words)
+{
+	static lc_store_message ms[IX_MAX];
+	static char chats[IX_CHATS][16];
+	static unsigned chatnums[IX_CHATS], next_chatnum = 1, next_msgnum = 1;
+
+	ck_assert_uint_le(ix_n + n, IX_MAX);
+	if (ix_n == 0) {
+		next_chatnum = next_msgnum = 1;
+		memset(chatnums, 0, sizeof chatnums);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ix_msg *m = &ix[ix_n + i];
+		unsigned late = (unsigned)lc_test_rng_next(r) % 20 == 0;
+		size_t len = 0, nw = 1 + (unsigned)lc_test_rng_next(r) % words;
+
+		m->n = (unsigned)(ix_n + i + 1);
+		m->chat = (unsigned)lc_test_rng_next(r) % IX_CHATS;
+		snprintf(chats[m->chat], sizeof chats[m->chat], "ix-%u",
+			 m->chat);
+		if (chatnums[m->chat] == 0)
+			chatnums[m->chat] = next_chatnum++;
+		m->chatnum = chatnums[m->chat];
+		m->msgnum = next_msgnum++;
+		/* Mostly in order; some late; some equal times. */
+		m->t = 100000 + (uint64_t)m->n * 10 -
+		       (late ? 10 * ((unsigned)lc_test_rng_next(r) % 400) : 0) -
+		       ((unsigned)lc_test_rng_next(r) % 7 == 0 ? 10 : 0);
+		m->gone = 0;
+		for (size_t w = 0; w < nw; w++) {
+			const char *word = ix_words[(unsigned)lc_test_rng_next(r) %
+					   (sizeof ix_words / sizeof ix_words[0])];
+
+			len += (size_t)snprintf(m->text + len,
+						sizeof m->text - len, "%s%s",
+						w ? " " : "", word);
+		}
+		ms[i] = msg(m->n, chats[m->chat], m->t, m->text);
+	}
+	ck_assert_int_eq(lc_store_messages_put(s, ms, n, 0, NULL), (int)n);
+	ix_n += n;
+}
+
+/* The postings the index holds (blocks and log), read raw. */
+static size_t raw_postings(void)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi blk, log;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, MDB_RDONLY, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "pblock", 0, &blk), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "plog", 0, &log), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, blk, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		const uint8_t *p = v.mv_data;
+		size_t cnt = 0, shift = 0, i = 0;
+
+		do {
+			cnt |= (size_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+		} while (p[i++] & 0x80);
+		n += cnt + 1;
+	}
+	mdb_cursor_close(c);
+	ck_assert_int_eq(mdb_cursor_open(txn, log, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+		n += v.mv_size / 13;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+/* The postings the model's live messages need: one per distinct term
+ * (a word of up to 2 letters, the 3-letter prefix of a longer one and,
+ * sealed, its 2-letter prefix too). */
+static size_t model_postings(int sealed)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < ix_n; i++) {
+		char terms[16][4], buf[64], *save = NULL;
+		size_t nt = 0;
+
+		if (ix[i].gone)
+			continue;
+		snprintf(buf, sizeof buf, "%s", ix[i].text);
+		for (char *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save)) {
+			size_t wl = strlen(w);
+
+			for (size_t cut = 2; cut <= 3; cut++) {
+				char t[4];
+				size_t tl = wl <= 2 ? wl : cut, j;
+
+				if (cut == 2 && wl > 2 && !sealed)
+					continue;
+				if (cut == 3 && wl <= 2)
+					continue;
+				memcpy(t, w, tl);
+				t[tl] = 0;
+				for (j = 0; j < nt && strcmp(terms[j], t); j++)
+					;
+				if (j == nt)
+					memcpy(terms[nt++], t, tl + 1);
+			}
+		}
+		total += nt;
+	}
+	return total;
+}
+
+static void index_model(const uint8_t *key)
+{
+	lc_store *s = open_store(key);
+	lc_test_rng r;
+
+	ix_n = 0;
+	lc_test_rng_seed(&r, 77);
+	for (int b = 0; b < 90; b++)
+		ix_batch(s, &r, 1 + (unsigned)lc_test_rng_next(&r) % 60, 3);
+	ix_check_all(s);
+	ix_batch(s, &r, 4000, 6); /* past the log: straight to blocks */
+	ix_check_all(s);
+	for (int b = 0; b < 30; b++)
+		ix_batch(s, &r, 1 + (unsigned)lc_test_rng_next(&r) % 20, 3);
+	ix_check_all(s);
+	for (int d = 0; d < 300; d++) {
+		struct ix_msg *m = &ix[(unsigned)lc_test_rng_next(&r) % ix_n];
+		uint8_t id[LC_STORE_ID_LEN];
+
+		make_id(id, m->n);
+		ck_assert_int_eq(lc_store_message_delete(s, id),
+				 m->gone ? LC_ERR_NOT_FOUND : 0);
+		m->gone = 1;
+		if (d % 50 == 0)
+			ix_batch(s, &r, 5, 3); /* the log again */
+	}
+	ix_check_all(s);
+	ck_assert_int_eq(lc_store_chat_delete(s, "ix-3"), 0);
+	for (size_t i = 0; i < ix_n; i++)
+		if (ix[i].chat == 3)
+			ix[i].gone = 1;
+	ix_check_all(s);
+	lc_store_close(s);
+	/* Deleting cleaned the index: no posting left behind. */
+	ck_assert_uint_eq(raw_postings(), model_postings(key != NULL));
+	s = open_store(key);
+	ix_check_all(s);
+	lc_store_close(s);
+}
+
+START_TEST(store_index_model_plain)
+{
+	index_model(NULL);
+}
+END_TEST
+
+START_TEST(store_index_model_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 9, sizeof key);
+	index_model(key);
+}
+END_TEST
+
 START_TEST(store_search_snippet_long)
 {
 	lc_store *s = open_store(NULL);
@@ -1677,6 +1972,8 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_migrate_v1_plain);
 	tcase_add_test(t, store_migrate_v1_sealed);
 	tcase_add_test(t, store_migrate_v1_corrupt);
+	tcase_add_test(t, store_index_model_plain);
+	tcase_add_test(t, store_index_model_sealed);
 	tcase_add_test(t, store_migrate_v2_plain);
 	tcase_add_test(t, store_migrate_v2_sealed);
 	tcase_add_test(t, store_wrong_key);
