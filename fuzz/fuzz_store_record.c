@@ -126,6 +126,24 @@ static void utf8_checks(const uint8_t *p, size_t n)
 		abort();
 }
 
+/* An activity entry's value: the chat record must decode as one, and
+ * the message parts must lie inside the value. */
+static void activity_value(const uint8_t *p, size_t n)
+{
+	MDB_val v = { n, (void *)p }, key, rec;
+	chatrec c;
+
+	if (lc_act_decode(&v, 1, &c, &key, &rec) != 0)
+		return;
+	if ((key.mv_size != 0 && key.mv_size != MSGKEY_LEN) ||
+	    (key.mv_size == 0 && rec.mv_size != 0) ||
+	    (key.mv_size && ((const uint8_t *)key.mv_data < p ||
+			     (const uint8_t *)rec.mv_data + rec.mv_size !=
+			     p + n)) ||
+	    c.name_len == 0 || c.name_len > LC_STORE_NAME_MAX)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tok t;
@@ -136,8 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] >= 0xf0) {
 		if (data[0] < 0xf8)
 			posting_block(data + 1, size - 1);
-		else
+		else if (data[0] < 0xfc)
 			utf8_checks(data + 1, size - 1);
+		else
+			activity_value(data + 1, size - 1);
 		return 0;
 	}
 	switch (data[0] % 5) {

@@ -289,6 +289,31 @@ int lc_store_message_delete(lc_store *s, const uint8_t id[LC_STORE_ID_LEN])
 	return lc_store_write(s, delete_fn, &a);
 }
 
+/* The record at key was rewritten: when it is its chat's newest, the
+ * copy in the chat's activity entry follows. */
+static int newest_changed(lc_store *s, MDB_txn *txn,
+			  const uint8_t key[MSGKEY_LEN])
+{
+	uint32_t cnum = lc_get_be32(key);
+	MDB_cursor *c;
+	MDB_val k, v;
+	chatrec cr;
+	int newest, rv, rc = mdb_cursor_open(txn, s->db_msg, &c);
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	rv = lc_chat_edge(c, cnum, 1, &k, &v);
+	newest = rv == 0 && memcmp(k.mv_data, key, MSGKEY_LEN) == 0;
+	mdb_cursor_close(c);
+	if (rv != 0 && rv != LC_ERR_NOT_FOUND)
+		return rv;
+	if (!newest)
+		return 0;
+	if ((rv = lc_chat_get(s, txn, cnum, &cr)) != 0)
+		return rv;
+	return lc_chat_put(s, txn, cnum, &cr);
+}
+
 int lc_msg_set_state(lc_store *s, MDB_txn *txn, const uint8_t *id,
 		     uint32_t state)
 {
@@ -307,7 +332,7 @@ int lc_msg_set_state(lc_store *s, MDB_txn *txn, const uint8_t *id,
 	mp.rec.state = state;
 	rv = put_record(s, txn, &mp.rec, key);
 	lc_msg_release(s, &mp);
-	return rv;
+	return rv == 0 ? newest_changed(s, txn, key) : rv;
 }
 
 static int state_fn(lc_store *s, MDB_txn *txn, void *arg)

@@ -46,14 +46,46 @@ static int reindex(lc_store *s, MDB_txn *txn)
 	return rv;
 }
 
+/* Version 3 keeps a copy of each chat's newest message in its activity
+ * entry: rewrite every chat's entries. */
+static int rewrite_chats(lc_store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->db_chat, &c), rv = 0;
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && rv == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		chatrec cr;
+		uint32_t num;
+
+		if (k.mv_size != 4 ||
+		    lc_chatrec_decode(v.mv_data, v.mv_size, &cr) != 0)
+			continue; /* stays unreadable, as before */
+		num = lc_get_be32(k.mv_data);
+		rv = lc_chat_put(s, txn, num, &cr);
+		/* Back to where the put may have moved the cursor's page. */
+		if (rv == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	}
+	mdb_cursor_close(c);
+	if (rv == 0 && rc != MDB_NOTFOUND)
+		rv = lc_store_err(rc);
+	return rv;
+}
+
 /* Versions 1 and 2 kept one LMDB duplicate per posting in "post" (version
  * 1 also whole-word terms). Version 3 keeps postings in coded blocks
  * ("pblock") fed through a log ("plog"): "post" is deleted and the index
  * rebuilt from the message texts (sealed terms are hashes, so the old
- * lists cannot be converted key by key). */
+ * lists cannot be converted key by key); and the activity entries get
+ * their copies of the newest messages. */
 static int to_v3(lc_store *s, MDB_txn *txn)
 {
 	MDB_dbi old;
+	int rv;
 	int rc = mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED, &old);
 
 	if (rc == 0)
@@ -66,7 +98,8 @@ static int to_v3(lc_store *s, MDB_txn *txn)
 		rc = mdb_drop(txn, s->db_plog, 0);
 	if (rc != 0)
 		return lc_store_err(rc);
-	return reindex(s, txn);
+	rv = rewrite_chats(s, txn);
+	return rv == 0 ? reindex(s, txn) : rv;
 }
 
 int lc_store_migrate(lc_store *s, MDB_txn *txn, uint32_t from)

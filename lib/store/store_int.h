@@ -31,6 +31,8 @@
 #define LOG_SEQ_LEN 8
 #define LOG_SEQ_MAX 64         /* transactions held before a merge */
 #define LOG_ENTRIES_MAX 16384  /* (transaction, term) entries, likewise */
+/* The longest message record copied into its chat's activity entry. */
+#define ACT_COPY_MAX 512
 
 #define SEAL_NONCE 24
 #define SEAL_TAG 16
@@ -187,6 +189,10 @@ int lc_chat_lookup(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 		   uint32_t *num);
 int lc_chat_get(lc_store *s, MDB_txn *txn, uint32_t num, chatrec *c);
 int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c);
+/* An activity entry's value: the chat record, and the newest message's key
+ * and record (either may be empty: mv_size 0). */
+int lc_act_decode(const MDB_val *v, uint32_t num, chatrec *c, MDB_val *key,
+		  MDB_val *rec);
 int lc_chat_ensure(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 		   uint32_t *num, chatrec *c);
 int lc_chat_set_activity(lc_store *s, MDB_txn *txn, uint32_t num,

@@ -465,6 +465,79 @@ START_TEST(store_chat_list)
 }
 END_TEST
 
+/* The chat list reads the newest message from the chat's activity entry:
+ * it follows state changes, deletions and long records (kept by key). */
+static const lc_store_chat *list_one(lc_store *s, lc_store_chats **c)
+{
+	ck_assert_int_eq(lc_store_chats_list(s, 0, 0, c), 0);
+	ck_assert_uint_eq(lc_store_chats_count(*c), 1);
+	return lc_store_chats_get(*c, 0);
+}
+
+static void chat_list_last(const uint8_t *key)
+{
+	lc_store *s = open_store(key);
+	lc_store_chats *c = NULL;
+	const lc_store_chat *e;
+	char long_text[700];
+	uint8_t id[LC_STORE_ID_LEN];
+
+	memset(long_text, 'w', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = 0;
+	ck_assert_int_eq(put(s, 1, "q", 10, "one", 0), 0);
+	ck_assert_int_eq(put(s, 2, "q", 20, "two", 0), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 0);
+	lc_store_chats_free(c);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 3), 0);
+	make_id(id, 1);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 5), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 3);
+	lc_store_chats_free(c);
+	ck_assert_int_eq(put(s, 3, "q", 30, long_text, 0), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, long_text);
+	lc_store_chats_free(c);
+	make_id(id, 3);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 4), 0);
+	e = list_one(s, &c);
+	ck_assert_uint_eq(e->last.state, 4);
+	lc_store_chats_free(c);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 3);
+	ck_assert_uint_eq(e->message_count, 2);
+	lc_store_chats_free(c);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	make_id(id, 1);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	e = list_one(s, &c);
+	ck_assert_int_eq(e->has_last, 0);
+	lc_store_chats_free(c);
+	lc_store_close(s);
+}
+
+START_TEST(store_chat_list_last_plain)
+{
+	chat_list_last(NULL);
+}
+END_TEST
+
+START_TEST(store_chat_list_last_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 8, sizeof key);
+	chat_list_last(key);
+}
+END_TEST
+
 START_TEST(store_delete_chat)
 {
 	lc_store *s = open_store(NULL);
@@ -797,6 +870,26 @@ static void make_old(uint32_t ver)
 				      MDB_DUPFIXED, &pdb), 0);
 	ck_assert_int_eq(mdb_put(txn, meta, &k, &vv, 0), 0);
 	ck_assert_int_eq(mdb_put(txn, pdb, &pk, &sv, 0), 0);
+	{
+		/* Activity entries held the chat record alone. */
+		MDB_dbi act, chat;
+		MDB_cursor *c;
+		MDB_val ak, av, ck, cv;
+		uint8_t num[4];
+
+		ck_assert_int_eq(mdb_dbi_open(txn, "activity", 0, &act), 0);
+		ck_assert_int_eq(mdb_dbi_open(txn, "chat", 0, &chat), 0);
+		ck_assert_int_eq(mdb_cursor_open(txn, act, &c), 0);
+		while (mdb_cursor_get(c, &ak, &av, MDB_NEXT) == 0) {
+			memcpy(num, (uint8_t *)ak.mv_data + 8, 4);
+			ck.mv_size = 4;
+			ck.mv_data = num;
+			ck_assert_int_eq(mdb_get(txn, chat, &ck, &cv), 0);
+			ck_assert_int_eq(mdb_cursor_put(c, &ak, &cv,
+							MDB_CURRENT), 0);
+		}
+		mdb_cursor_close(c);
+	}
 	if (ver == 1)
 		ck_assert_int_eq(mdb_put(txn, pdb, &wk, &sv, 0), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
@@ -852,6 +945,17 @@ static void migrate_old(const uint8_t *key, uint32_t ver)
 		ck_assert_uint_eq(raw_version(&stale), ver);
 	}
 	s = open_store(key);
+	{
+		lc_store_chats *c = NULL;
+
+		ck_assert_int_eq(lc_store_chats_list(s, 0, 0, &c), 0);
+		ck_assert_uint_eq(lc_store_chats_count(c), 2);
+		ck_assert_str_eq(lc_store_chats_get(c, 0)->last.text,
+				 "no text here");
+		ck_assert_str_eq(lc_store_chats_get(c, 1)->last.text,
+				 "pizzeria tonight");
+		lc_store_chats_free(c);
+	}
 	ck_assert_uint_eq(search_count(s, "piz", NULL), 2);
 	ck_assert_uint_eq(search_count(s, "pizze", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "tonight", NULL), 1);
@@ -1515,6 +1619,39 @@ END_TEST
 
 /* ------------------------------------------------------------ corruption */
 
+/* Replace the copy of the newest message in the (only) activity entry
+ * with junk: varint length | chat record | message key 16 | record. */
+static void act_copy_corrupt(const uint8_t *junk, size_t n)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi act;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t buf[512];
+	size_t head;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "activity", 0, &act), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, act, &c), 0);
+	ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+	head = 1 + ((const uint8_t *)v.mv_data)[0] + 16;
+	ck_assert_uint_lt(((const uint8_t *)v.mv_data)[0], 0x80);
+	ck_assert_uint_gt(v.mv_size, head);
+	ck_assert_uint_le(head + n, sizeof buf);
+	memcpy(buf, v.mv_data, head);
+	memcpy(buf + head, junk, n);
+	v.mv_data = buf;
+	v.mv_size = head + n;
+	ck_assert_int_eq(mdb_cursor_put(c, &k, &v, MDB_CURRENT), 0);
+	mdb_cursor_close(c);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
 START_TEST(store_corrupt_records)
 {
 	lc_store *s = open_store(NULL);
@@ -1533,6 +1670,7 @@ START_TEST(store_corrupt_records)
 	key[11] = 20;
 	key[15] = 2;
 	raw_put("msg", key, 16, junk, sizeof junk);
+	act_copy_corrupt(junk, sizeof junk);
 	s = open_store(NULL);
 	make_id(id, 2);
 	ck_assert_int_eq(lc_store_message_get(s, id, &p), LC_ERR_STORE_CORRUPT);
@@ -1972,6 +2110,8 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_migrate_v1_plain);
 	tcase_add_test(t, store_migrate_v1_sealed);
 	tcase_add_test(t, store_migrate_v1_corrupt);
+	tcase_add_test(t, store_chat_list_last_plain);
+	tcase_add_test(t, store_chat_list_last_sealed);
 	tcase_add_test(t, store_index_model_plain);
 	tcase_add_test(t, store_index_model_sealed);
 	tcase_add_test(t, store_migrate_v2_plain);
