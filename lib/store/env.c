@@ -82,13 +82,13 @@ int lc_store_read_begin(lc_store *s, MDB_txn **txn)
 static int counters_load(lc_store *s, MDB_txn *txn)
 {
 	MDB_val k = { 8, "counters" }, v;
-	int rc = s->db_meta ? mdb_get(txn, s->db_meta, &k, &v) : MDB_NOTFOUND;
+	/* Opening: the sub-databases are not open yet (handles opened by an
+	 * aborted opening transaction are not valid either). */
+	int rc = s->opened ? mdb_get(txn, s->db_meta, &k, &v) : MDB_NOTFOUND;
 	uint64_t a, b;
 	size_t pos = 1;
 
 	s->counters_dirty = 0;
-	if (s->db_meta == 0) /* opening: the sub-databases are not open yet */
-		rc = MDB_NOTFOUND;
 	if (rc == MDB_NOTFOUND) {
 		s->next_msgnum = 1;
 		s->next_chatnum = 1;

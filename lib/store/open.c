@@ -238,6 +238,7 @@ int lc_store_open(lc_store **out, const char *dir, const uint8_t *key,
 		goto fail;
 	if ((rv = lc_store_write(s, setup_fn, NULL)) != 0)
 		goto fail;
+	s->opened = 1;
 	*out = s;
 	return 0;
 fail:

@@ -50,6 +50,7 @@ struct lc_store {
 	MDB_dbi db_rcpt, db_outbox, db_ident, db_pblk, db_plog;
 	MDB_dbi db_blob[4];
 	int sealed;
+	int opened; /* the sub-databases are open */
 	uint8_t *keys; /* sodium_malloc: seal key 32 | index key 32 */
 	uint64_t map_size, max_size;
 	/* Counters, loaded at the start of each write transaction. */
