@@ -113,7 +113,7 @@ int lc_store_chats_list(lc_store *s, size_t offset, size_t limit,
 		return rv;
 	}
 	rv = list_walk(s, txn, offset, p, limit);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_chats_free(p);
 		return rv;
@@ -147,7 +147,7 @@ int lc_store_chat_get(lc_store *s, const char *chat_id, lc_store_chats **out)
 		rv = fill_chat(s, txn, mc, num, p->arena, &p->items[0]);
 	if (mc)
 		mdb_cursor_close(mc);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_chats_free(p);
 		return rv;

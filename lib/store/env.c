@@ -43,10 +43,21 @@ int lc_store_err(int rc)
 	}
 }
 
+/* Drop the kept read transaction (before the map changes, and on
+ * close). */
+void lc_store_read_drop(lc_store *s)
+{
+	if (s->rtxn != NULL) {
+		mdb_txn_abort(s->rtxn);
+		s->rtxn = NULL;
+	}
+}
+
 static int grow(lc_store *s)
 {
 	uint64_t n = s->map_size * 2;
 
+	lc_store_read_drop(s);
 	if (s->map_size >= s->max_size)
 		return LC_ERR_STORE_FULL;
 	if (n > s->max_size)
@@ -65,6 +76,7 @@ static int txn_begin(lc_store *s, unsigned flags, MDB_txn **txn)
 		/* Another process grew the map: adopt its size. */
 		MDB_envinfo info;
 
+		lc_store_read_drop(s);
 		if (mdb_env_set_mapsize(s->env, 0) != 0)
 			return LC_ERR_IO;
 		mdb_env_info(s->env, &info);
@@ -74,9 +86,32 @@ static int txn_begin(lc_store *s, unsigned flags, MDB_txn **txn)
 	return rc == 0 ? 0 : lc_store_err(rc);
 }
 
+/* Read transactions are renewed from the one kept by the last read
+ * (mdb_txn_reset keeps its reader slot): no allocation and no reader
+ * table search per call. */
 int lc_store_read_begin(lc_store *s, MDB_txn **txn)
 {
+	if (s->rtxn != NULL) {
+		MDB_txn *t = s->rtxn;
+
+		s->rtxn = NULL;
+		if (mdb_txn_renew(t) == 0) {
+			*txn = t;
+			return 0;
+		}
+		mdb_txn_abort(t);
+	}
 	return txn_begin(s, MDB_RDONLY, txn);
+}
+
+void lc_store_read_end(lc_store *s, MDB_txn *txn)
+{
+	if (s->rtxn == NULL) {
+		mdb_txn_reset(txn);
+		s->rtxn = txn;
+	} else {
+		mdb_txn_abort(txn);
+	}
 }
 
 static int counters_load(lc_store *s, MDB_txn *txn)

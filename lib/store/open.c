@@ -250,6 +250,7 @@ void lc_store_close(lc_store *s)
 {
 	if (s == NULL)
 		return;
+	lc_store_read_drop(s);
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->keys)

@@ -482,7 +482,7 @@ int lc_store_search(lc_store *s, const char *query, const char *chat_id,
 		S.limit = limit;
 		if ((rv = lc_store_read_begin(s, &S.txn)) == 0) {
 			rv = run(&S, chat_id, clen, before_id);
-			mdb_txn_abort(S.txn);
+			lc_store_read_end(s, S.txn);
 		}
 	}
 	if (rv != 0) {

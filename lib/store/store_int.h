@@ -46,6 +46,7 @@ struct lc_store {
 	lc_rng rng;
 	int has_rng;
 	MDB_env *env;
+	MDB_txn *rtxn; /* a reset read transaction, renewed by the next read */
 	MDB_dbi db_meta, db_msg, db_idx, db_chat, db_chatname, db_act;
 	MDB_dbi db_rcpt, db_outbox, db_ident, db_pblk, db_plog;
 	MDB_dbi db_blob[4];
@@ -83,6 +84,9 @@ typedef int (*lc_store_wfn)(lc_store *s, MDB_txn *txn, void *arg);
 int lc_store_err(int mdb_rc);
 int lc_store_write(lc_store *s, lc_store_wfn fn, void *arg);
 int lc_store_read_begin(lc_store *s, MDB_txn **txn);
+/* End a read transaction from lc_store_read_begin (kept for the next). */
+void lc_store_read_end(lc_store *s, MDB_txn *txn);
+void lc_store_read_drop(lc_store *s);
 int lc_store_scratch(lc_store *s, size_t n, uint8_t **out);
 
 /* bytes.c: big-endian integers and varints. */
