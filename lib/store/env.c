@@ -166,6 +166,9 @@ int lc_store_write(lc_store *s, lc_store_wfn fn, void *arg)
 
 		if (rv != 0)
 			return rv;
+		/* Nothing deferred by an aborted attempt carries over. */
+		s->npend = 0;
+		s->deferring = 0;
 		rv = counters_load(s, txn);
 		if (rv == 0)
 			rv = fn(s, txn, arg);
