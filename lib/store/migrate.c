@@ -60,13 +60,18 @@ static int rewrite_chats(lc_store *s, MDB_txn *txn)
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		chatrec cr;
 		uint32_t num;
+		uint8_t kb[4];
 
 		if (k.mv_size != 4 ||
 		    lc_chatrec_decode(v.mv_data, v.mv_size, &cr) != 0)
 			continue; /* stays unreadable, as before */
 		num = lc_get_be32(k.mv_data);
 		rv = lc_chat_put(s, txn, num, &cr);
-		/* Back to where the put may have moved the cursor's page. */
+		/* Back to this chat (the put may move the page the key was
+		 * read from: seek with a copy). */
+		lc_be32(kb, num);
+		k.mv_size = 4;
+		k.mv_data = kb;
 		if (rv == 0)
 			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	}

@@ -871,6 +871,35 @@ static void make_old(uint32_t ver)
 	ck_assert_int_eq(mdb_put(txn, meta, &k, &vv, 0), 0);
 	ck_assert_int_eq(mdb_put(txn, pdb, &pk, &sv, 0), 0);
 	{
+		/* The id index held the whole 16-byte message key. */
+		MDB_dbi ids;
+		MDB_cursor *ic;
+		MDB_val ik, iv;
+
+		ck_assert_int_eq(mdb_dbi_open(txn, "msgid", 0, &ids), 0);
+		ck_assert_int_eq(mdb_cursor_open(txn, ids, &ic), 0);
+		while (mdb_cursor_get(ic, &ik, &iv, MDB_NEXT) == 0) {
+			const uint8_t *p = iv.mv_data;
+			uint8_t full[16] = { 0 };
+
+			ck_assert_uint_eq(iv.mv_size, 13);
+			memcpy(full + 1, p + 6, 3);  /* chat */
+			memcpy(full + 6, p, 6);      /* time */
+			memcpy(full + 12, p + 9, 4); /* msgnum */
+			uint8_t kb[16];
+
+			/* The key points into the page the put changes. */
+			ck_assert_uint_eq(ik.mv_size, 16);
+			memcpy(kb, ik.mv_data, 16);
+			ik.mv_data = kb;
+			iv.mv_size = 16;
+			iv.mv_data = full;
+			ck_assert_int_eq(mdb_cursor_put(ic, &ik, &iv,
+							MDB_CURRENT), 0);
+		}
+		mdb_cursor_close(ic);
+	}
+	{
 		/* Activity entries held the chat record alone. */
 		MDB_dbi act, chat;
 		MDB_cursor *c;
@@ -881,7 +910,12 @@ static void make_old(uint32_t ver)
 		ck_assert_int_eq(mdb_dbi_open(txn, "chat", 0, &chat), 0);
 		ck_assert_int_eq(mdb_cursor_open(txn, act, &c), 0);
 		while (mdb_cursor_get(c, &ak, &av, MDB_NEXT) == 0) {
-			memcpy(num, (uint8_t *)ak.mv_data + 8, 4);
+			uint8_t kb[12];
+
+			ck_assert_uint_eq(ak.mv_size, 12);
+			memcpy(kb, ak.mv_data, 12);
+			ak.mv_data = kb;
+			memcpy(num, kb + 8, 4);
 			ck.mv_size = 4;
 			ck.mv_data = num;
 			ck_assert_int_eq(mdb_get(txn, chat, &ck, &cv), 0);
@@ -1628,7 +1662,7 @@ static void act_copy_corrupt(const uint8_t *junk, size_t n)
 	MDB_dbi act;
 	MDB_cursor *c;
 	MDB_val k, v;
-	uint8_t buf[512];
+	uint8_t buf[512], kbuf[12];
 	size_t head;
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
@@ -1646,6 +1680,9 @@ static void act_copy_corrupt(const uint8_t *junk, size_t n)
 	memcpy(buf + head, junk, n);
 	v.mv_data = buf;
 	v.mv_size = head + n;
+	ck_assert_uint_eq(k.mv_size, 12);
+	memcpy(kbuf, k.mv_data, 12); /* the key points into the page */
+	k.mv_data = kbuf;
 	ck_assert_int_eq(mdb_cursor_put(c, &k, &v, MDB_CURRENT), 0);
 	mdb_cursor_close(c);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
