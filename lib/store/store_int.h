@@ -25,7 +25,7 @@
  * keyed hash. */
 #define TERMKEY_MAX 16
 /* Posting blocks (block.c) and the posting log (index.c). */
-#define BLOCK_BYTES 1024    /* coded gaps per block, at most */
+#define BLOCK_BYTES 480     /* coded gaps per block, at most */
 #define BLOCK_POSTINGS 256  /* postings per block, at most */
 #define BLOCK_VAL_MAX (BLOCK_BYTES + 2)
 #define LOG_SEQ_LEN 8
