@@ -5,7 +5,7 @@
 
 #include "store_int.h"
 
-static int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
+static inline int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
 {
 	uint64_t x;
 
@@ -16,7 +16,7 @@ static int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
 }
 
 /* A length-prefixed field of at most max bytes. */
-static int get_bytes(const uint8_t *p, size_t n, size_t *pos, size_t max,
+static inline int get_bytes(const uint8_t *p, size_t n, size_t *pos, size_t max,
 		     const uint8_t **out, size_t *len)
 {
 	uint64_t x;
