@@ -132,10 +132,10 @@ int lc_block_of(const uint8_t *tk, size_t tlen, const MDB_val *k)
 }
 
 /* Position c on the block of term tk that would hold posting p: the last
- * block whose first posting is <= p, else the term's first block.
- * Returns 0 with (k, v) set, LC_ERR_NOT_FOUND when the term has no
- * block, or an error. *exact_first tells whether the block's first posting
- * is not above p. */
+ * block whose first posting is <= p (*at_or_before set), else the term's
+ * first block (*at_or_before clear: p precedes the whole list). Returns 0
+ * with (k, v) set, LC_ERR_NOT_FOUND when the term has no block, or an
+ * error. */
 int lc_block_seek(MDB_cursor *c, const uint8_t *tk, size_t tlen,
 		  const uint8_t p[POSTING_LEN], MDB_val *k, MDB_val *v,
 		  int *at_or_before)
