@@ -1026,6 +1026,42 @@ START_TEST(store_migrate_v2_sealed)
 }
 END_TEST
 
+/* A store larger than the initial map reopens with a map just big enough
+ * for its pages, so the migration's opening transaction fills it: the
+ * map is grown and the opening transaction run again. */
+START_TEST(store_migrate_grows_map)
+{
+	lc_store *s = open_store(NULL);
+	static lc_store_message ms[100];
+	static char texts[100][2048];
+	struct stat st;
+	char path[300];
+	int stale;
+
+	for (unsigned b = 0; b < 30; b++) {
+		for (unsigned i = 0; i < 100; i++) {
+			unsigned n = b * 100 + i + 1;
+
+			snprintf(texts[i], sizeof texts[i], "pizza %u ", n);
+			memset(texts[i] + strlen(texts[i]), 'x', 1500);
+			texts[i][2000] = 0;
+			ms[i] = msg(n, i % 2 ? "g1" : "g2", n, texts[i]);
+		}
+		ck_assert_int_eq(lc_store_messages_put(s, ms, 100, 0, NULL),
+				 100);
+	}
+	lc_store_close(s);
+	snprintf(path, sizeof path, "%s/data.mdb", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, 4 << 20);
+	make_old(2);
+	s = open_store(NULL);
+	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
+	ck_assert_uint_eq(search_count(s, "pizza", "g1"), 50);
+	lc_store_close(s);
+}
+END_TEST
+
 START_TEST(store_migrate_v1_plain)
 {
 	migrate_v1(NULL);
@@ -2152,6 +2188,7 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_index_model_plain);
 	tcase_add_test(t, store_index_model_sealed);
 	tcase_add_test(t, store_migrate_v2_plain);
+	tcase_add_test(t, store_migrate_grows_map);
 	tcase_add_test(t, store_migrate_v2_sealed);
 	tcase_add_test(t, store_wrong_key);
 	tcase_add_test(t, store_sealed_no_plaintext);
