@@ -90,12 +90,76 @@ static int check_token(const uint8_t *f, size_t flen, size_t ncp, size_t off,
 	return 0;
 }
 
+/* A posting block: 13 bytes of first posting, then the coded value. One
+ * that decodes must re-encode (in one or more blocks) to the same
+ * postings. */
+static void posting_block(const uint8_t *p, size_t n)
+{
+	static lc_block a, b;
+	uint8_t val[BLOCK_VAL_MAX];
+	size_t off = 0;
+
+	if (n < POSTING_LEN ||
+	    lc_block_decode(p, p + POSTING_LEN, n - POSTING_LEN, &a) != 0)
+		return;
+	while (off < a.n) {
+		size_t len, took;
+
+		took = lc_block_encode((const uint8_t (*)[POSTING_LEN])a.p + off,
+				       a.n - off, val, &len);
+		if (took == 0 || took > a.n - off || len > BLOCK_VAL_MAX ||
+		    lc_block_decode(a.p[off], val, len, &b) != 0 ||
+		    b.n != took ||
+		    memcmp(b.p, a.p[off], took * POSTING_LEN) != 0)
+			abort();
+		off += took;
+	}
+}
+
+/* The store's fast UTF-8 checks agree with the reference one. */
+static void utf8_checks(const uint8_t *p, size_t n)
+{
+	int ref = lc_utf8_valid(p, n);
+
+	if (lc_store_utf8_ok(p, n) != ref ||
+	    lc_store_name_utf8_ok(p, n) != (ref && memchr(p, 0, n) == NULL))
+		abort();
+}
+
+/* An activity entry's value: the chat record must decode as one, and
+ * the message parts must lie inside the value. */
+static void activity_value(const uint8_t *p, size_t n)
+{
+	MDB_val v = { n, (void *)p }, key, rec;
+	chatrec c;
+
+	if (lc_act_decode(&v, 1, &c, &key, &rec) != 0)
+		return;
+	if ((key.mv_size != 0 && key.mv_size != MSGKEY_LEN) ||
+	    (key.mv_size == 0 && rec.mv_size != 0) ||
+	    (key.mv_size && ((const uint8_t *)key.mv_data < p ||
+			     (const uint8_t *)rec.mv_data + rec.mv_size !=
+			     p + n)) ||
+	    c.name_len == 0 || c.name_len > LC_STORE_NAME_MAX)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tok t;
 
 	if (size < 1)
 		return 0;
+	/* Lead bytes 0xf0..0xff pick the later decoders. */
+	if (data[0] >= 0xf0) {
+		if (data[0] < 0xf8)
+			posting_block(data + 1, size - 1);
+		else if (data[0] < 0xfc)
+			utf8_checks(data + 1, size - 1);
+		else
+			activity_value(data + 1, size - 1);
+		return 0;
+	}
 	switch (data[0] % 5) {
 	case 0:
 		msg_record(data + 1, size - 1);

@@ -107,6 +107,18 @@ typedef struct gen_expect {
 int gen_expect_build(const gen_params *p, gen_expect *e);
 void gen_expect_free(gen_expect *e);
 
+/* Copy a NUL-terminated name into a row field of GEN_NAME_MAX bytes
+ * (truncating): the same cheap copy on both sides, so the harness costs
+ * both the same and little. */
+static inline void gen_copy_name(char dst[GEN_NAME_MAX], const char *src)
+{
+	size_t i = 0;
+
+	for (; i < GEN_NAME_MAX - 1 && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+}
+
 /* Compare a side's rows with the expected messages; returns NULL when they
  * match, else a static description of the first difference. */
 const char *gen_check_rows(const gen_params *p, const gen_row *rows,

@@ -34,7 +34,8 @@ typedef struct options {
 } options;
 
 enum metric {
-	M_INSERT, M_OPEN, M_SCROLL, M_CHATS, M_WORD, M_PREFIX, M_COUNT
+	M_INSERT, M_WRITTEN, M_OPEN, M_SCROLL, M_CHATS, M_WORD, M_PREFIX,
+	M_COUNT
 };
 
 typedef struct side {
@@ -69,6 +70,8 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(double *v, int n)
 {
+	if (n == 0)
+		return 0;
 	qsort(v, (size_t)n, sizeof *v, cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
@@ -119,6 +122,23 @@ static double disk_mib(const char *dir)
 	return bytes / (1024.0 * 1024.0);
 }
 
+/* Bytes this process has passed to write calls so far (Linux: "wchar"
+ * of /proc/self/io), or -1 where that is not available. */
+static double bytes_written(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	double v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, "wchar:", 6) == 0)
+			v = strtod(line + 6, NULL);
+	fclose(f);
+	return v;
+}
+
 /* ------------------------------------------------------------ insert */
 
 static void run_insert(const options *o, const gen_expect *e, side *s,
@@ -126,8 +146,8 @@ static void run_insert(const options *o, const gen_expect *e, side *s,
 {
 	gen_msg *batch = malloc(o->batch * sizeof *batch);
 	gen_stream st;
-	size_t n = 0, stored, total = 0;
-	double t = 0, t0;
+	size_t n = 0, stored, total = 0, txns = 0;
+	double t = 0, t0, w0;
 	int more = 1;
 
 	if (batch == NULL)
@@ -139,6 +159,7 @@ static void run_insert(const options *o, const gen_expect *e, side *s,
 	if (s->ops->open(&s->p, s->dir, o->durability) != 0)
 		die(s->ops->name, "open", "failed");
 	gen_stream_init(&st, &o->gen);
+	w0 = bytes_written();
 	while (more) {
 		more = gen_stream_next(&st, &batch[n]);
 		n += (size_t)more;
@@ -148,6 +169,7 @@ static void run_insert(const options *o, const gen_expect *e, side *s,
 				die(s->ops->name, "insert", "failed");
 			t += now() - t0;
 			total += stored;
+			txns++;
 			n = 0;
 		}
 	}
@@ -162,6 +184,9 @@ static void run_insert(const options *o, const gen_expect *e, side *s,
 		die(s->ops->name, "insert", why);
 	}
 	s->m[M_INSERT][s->n[M_INSERT]++] = (double)e->stream_len / t;
+	if (w0 >= 0 && txns > 0)
+		s->m[M_WRITTEN][s->n[M_WRITTEN]++] =
+			(bytes_written() - w0) / 1024.0 / (double)txns;
 }
 
 /* ------------------------------------------------------------ queries */
@@ -314,12 +339,13 @@ static void report(const options *o, const gen_expect *e, side *sides,
 		   int nsides)
 {
 	static const char *const label[M_COUNT] = {
-		"insert (batched)", "open chat: newest 50",
+		"insert (batched)", "written per transaction",
+		"open chat: newest 50",
 		"scroll back 20 pages x 50", "list 50 recent chats",
 		"search word, newest 50", "search 3-letter prefix, newest 50",
 	};
 	static const char *const unit[M_COUNT] = {
-		"msg/s", "us", "us", "us", "us", "us",
+		"msg/s", "KiB", "us", "us", "us", "us", "us",
 	};
 	double med[MAX_PEERS][M_COUNT];
 
@@ -330,13 +356,13 @@ static void report(const options *o, const gen_expect *e, side *sides,
 	printf("\n%-32s %-8s %12s %-6s %8s\n", "operation", "peer", "median",
 	       "unit", "ours/sqlite");
 	for (int m = 0; m < M_COUNT; m++)
-		for (int i = 0; i < nsides; i++)
+		for (int i = 0; i < nsides && sides[0].n[m] > 0; i++)
 			row(label[m], &sides[i], med[i][m], unit[m],
 			    i > 0 ? med[i][m] / med[0][m] : 0);
 	for (int i = 0; i < nsides; i++)
 		row("on-disk size (after close)", &sides[i], sides[i].disk_mib,
 		    "MiB", i > 0 ? sides[i].disk_mib / sides[0].disk_mib : 0);
-	printf("\nmsg/s: higher is better; us and MiB: lower is better. "
+	printf("\nmsg/s: higher is better; KiB, us and MiB: lower is better. "
 	       "word hits %llu, prefix hits %llu, busiest chat %u (%zu "
 	       "messages).\n",
 	       (unsigned long long)e->word_total,
@@ -484,8 +510,11 @@ int main(int argc, char **argv)
 				s->p = NULL;
 				remove_tree(s->dir);
 			}
-			fprintf(stderr, "  insert run %d %-8s %.0f msg/s\n", r + 1,
-				s->ops->name, s->m[M_INSERT][s->n[M_INSERT] - 1]);
+			fprintf(stderr, "  insert run %d %-8s %.0f msg/s, %.1f KiB "
+				"written per transaction\n", r + 1, s->ops->name,
+				s->m[M_INSERT][s->n[M_INSERT] - 1],
+				s->n[M_WRITTEN] ?
+				s->m[M_WRITTEN][s->n[M_WRITTEN] - 1] : 0.0);
 		}
 	}
 

@@ -102,7 +102,7 @@ static int copy_row(gen_row *r, const lc_store_message *m)
 		return -1;
 	r->time = m->time_ms;
 	memcpy(r->id, m->id, GEN_ID_LEN);
-	snprintf(r->chat_id, sizeof r->chat_id, "%s", m->chat_id);
+	gen_copy_name(r->chat_id, m->chat_id);
 	memcpy(r->body, m->text ? m->text : "", len);
 	r->body[len] = '\0';
 	r->body_len = len;
@@ -143,7 +143,7 @@ static int libchat_chats(peer *p, gen_row *out, size_t *n)
 			rv = -1;
 			break;
 		}
-		snprintf(r->chat_id, sizeof r->chat_id, "%s", c->chat_id);
+		gen_copy_name(r->chat_id, c->chat_id);
 		r->unread = c->unread;
 	}
 	lc_store_chats_free(list);

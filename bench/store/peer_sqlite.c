@@ -289,7 +289,7 @@ static int sqlite_page(peer *p, const char *chat_id, const gen_row *before,
 
 		r->time = (uint64_t)sqlite3_column_int64(s, 0);
 		copy_id(r->id, s, 1);
-		snprintf(r->chat_id, sizeof r->chat_id, "%s", chat_id);
+		gen_copy_name(r->chat_id, chat_id);
 		copy_text(r->body, sizeof r->body, &r->body_len, s, 7);
 	}
 	sqlite3_reset(s);

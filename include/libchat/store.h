@@ -73,7 +73,7 @@ extern "C" {
  *  in the year 10889). */
 #define LC_STORE_TIME_MAX 0xffffffffffffull
 /** The schema version this library writes (doc/store.md). */
-#define LC_STORE_SCHEMA_VERSION 2
+#define LC_STORE_SCHEMA_VERSION 3
 
 /** Run-time copies of the size macros, for bindings. */
 LC_API size_t lc_store_key_len(void);

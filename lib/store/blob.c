@@ -125,7 +125,7 @@ int lc_store_blob_get(lc_store *s, lc_store_blob_kind kind,
 	if ((rv = lc_store_read_begin(s, &txn)) != 0)
 		return rv;
 	rv = get_val(s, txn, &a, out, cap, len);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	return rv;
 }
 
@@ -232,6 +232,6 @@ int lc_store_identity_get(lc_store *s, const char *user_id,
 	rv = lc_store_err(mdb_get(txn, s->db_ident, &k, &v));
 	if (rv == 0)
 		rv = lc_identrec_decode(v.mv_data, v.mv_size, out);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	return rv;
 }

@@ -40,7 +40,8 @@ size_t lc_varint_put(uint8_t *p, uint64_t v)
 	return n;
 }
 
-int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
+int lc_varint_get_slow(const uint8_t *p, size_t n, size_t *pos,
+		       uint64_t *v)
 {
 	uint64_t r = 0;
 	size_t i = *pos;
@@ -63,20 +64,82 @@ int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v)
 	return -1;
 }
 
+/* One multi-byte sequence at s[0] (s[0] >= 0x80): its length, or 0 when
+ * it is not valid UTF-8. The second byte's range rules out overlongs,
+ * surrogates and code points above U+10FFFF. */
+static size_t utf8_seq(const uint8_t *s, size_t n)
+{
+	uint8_t b = s[0], lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (b >= 0xc2 && b <= 0xdf)
+		k = 2;
+	else if (b >= 0xe0 && b <= 0xef)
+		k = 3;
+	else if (b >= 0xf0 && b <= 0xf4)
+		k = 4;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	if (b == 0xe0)
+		lo = 0xa0;
+	else if (b == 0xed)
+		hi = 0x9f;
+	else if (b == 0xf0)
+		lo = 0x90;
+	else if (b == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t j = 2; j < k; j++)
+		if (s[j] < 0x80 || s[j] > 0xbf)
+			return 0;
+	return k;
+}
+
+#define HIGH_BITS 0x8080808080808080ull
+
+/* UTF-8 validation (as lc_utf8_valid) that skips ASCII eight bytes at a
+ * time, also between multi-byte characters; with nul_ok 0, a NUL byte
+ * fails. */
+static int utf8_check(const uint8_t *s, size_t n, int nul_ok)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			uint64_t w, high;
+
+			memcpy(&w, s + i, 8);
+			high = w & HIGH_BITS;
+			if (high == 0 && (nul_ok ||
+					  !((w - 0x0101010101010101ull) & ~w &
+					    HIGH_BITS))) {
+				i += 8;
+				continue;
+			}
+		}
+		/* ASCII up to the next multi-byte character (or NUL). */
+		while (i < n && s[i] < 0x80 && (nul_ok || s[i] != 0))
+			i++;
+		if (i == n)
+			break;
+		if (s[i] == 0 || (k = utf8_seq(s + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 int lc_store_utf8_ok(const uint8_t *s, size_t n)
 {
-	size_t i = 0;
+	return utf8_check(s, n, 1);
+}
 
-	/* Most text is ASCII: skip it eight bytes at a time. */
-	while (n - i >= 8) {
-		uint64_t w;
-
-		memcpy(&w, s + i, 8);
-		if (w & 0x8080808080808080ull)
-			break;
-		i += 8;
-	}
-	return lc_utf8_valid(s + i, n - i);
+int lc_store_name_utf8_ok(const uint8_t *s, size_t n)
+{
+	return utf8_check(s, n, 0);
 }
 
 int lc_store_name_ok(const char *s, size_t *len)

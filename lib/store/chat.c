@@ -39,8 +39,80 @@ static void act_key(uint8_t out[12], uint64_t t, uint32_t num)
 	lc_be32(out + 8, num);
 }
 
-/* The record is written twice: by number, and as the value of its entry
- * in the activity index, so listing chats reads no other record. */
+/* The activity entry's value: varint length | chat record | the chat's
+ * newest message key (16) | that message's record as stored (sealed or
+ * not), the key alone when the record is longer than ACT_COPY_MAX, or
+ * neither for a chat without messages. The chat list then reads no other
+ * record. */
+static int act_value(lc_store *s, MDB_txn *txn, uint32_t num,
+		     const uint8_t *rec, size_t rlen, MDB_val *out)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t *buf;
+	size_t n, need;
+	int rv, rc = mdb_cursor_open(txn, s->db_msg, &c);
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	rv = lc_chat_edge(c, num, 1, &k, &v);
+	if (rv == LC_ERR_NOT_FOUND) {
+		k.mv_size = v.mv_size = 0;
+		rv = 0;
+	} else if (rv == 0 && v.mv_size > ACT_COPY_MAX) {
+		v.mv_size = 0;
+	}
+	need = 10 + rlen + k.mv_size + v.mv_size;
+	if (rv == 0)
+		rv = lc_store_scratch(s, need, &buf);
+	if (rv == 0) {
+		n = lc_varint_put(buf, rlen);
+		memcpy(buf + n, rec, rlen);
+		n += rlen;
+		if (k.mv_size) {
+			memcpy(buf + n, k.mv_data, MSGKEY_LEN);
+			n += MSGKEY_LEN;
+		}
+		if (v.mv_size) {
+			memcpy(buf + n, v.mv_data, v.mv_size);
+			n += v.mv_size;
+		}
+		out->mv_data = buf;
+		out->mv_size = n;
+	}
+	mdb_cursor_close(c);
+	return rv;
+}
+
+int lc_act_decode(const MDB_val *v, uint32_t num, chatrec *c, MDB_val *key,
+		  MDB_val *rec)
+{
+	const uint8_t *p = v->mv_data;
+	uint64_t rlen;
+	size_t pos = 0;
+	int rv;
+
+	if (lc_varint_get(p, v->mv_size, &pos, &rlen) ||
+	    rlen > v->mv_size - pos)
+		return LC_ERR_STORE_CORRUPT;
+	if ((rv = lc_chatrec_decode(p + pos, (size_t)rlen, c)) != 0)
+		return rv;
+	pos += (size_t)rlen;
+	key->mv_size = rec->mv_size = 0;
+	if (pos == v->mv_size)
+		return 0;
+	if (v->mv_size - pos < MSGKEY_LEN || lc_get_be32(p + pos) != num)
+		return LC_ERR_STORE_CORRUPT;
+	key->mv_data = (void *)(p + pos);
+	key->mv_size = MSGKEY_LEN;
+	rec->mv_data = (void *)(p + pos + MSGKEY_LEN);
+	rec->mv_size = v->mv_size - pos - MSGKEY_LEN;
+	return 0;
+}
+
+/* The record is written twice: by number, and in the value of its entry
+ * in the activity index (with the newest message), so listing chats reads
+ * no other record. */
 int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c)
 {
 	uint8_t kb[12], buf[CHATREC_MAX];
@@ -50,6 +122,8 @@ int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c)
 	lc_be32(kb, num);
 	v.mv_size = lc_chatrec_encode(c, buf);
 	rv = lc_store_err(mdb_put(txn, s->db_chat, &k, &v, 0));
+	if (rv == 0)
+		rv = act_value(s, txn, num, buf, v.mv_size, &v);
 	if (rv != 0)
 		return rv;
 	act_key(kb, c->activity, num);

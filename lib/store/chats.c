@@ -3,26 +3,29 @@
 
 #include "result.h"
 
-/* Fill one entry from chat num's record (read from the activity index, or
- * looked up when rec is NULL). */
+static void fill_head(const chatrec *c, lc_store_chat *out)
+{
+	memset(out, 0, sizeof *out);
+	out->last_activity_ms = c->activity;
+	out->unread = (uint32_t)c->unread;
+	out->retention = (uint32_t)c->retention;
+	out->message_count = c->count;
+}
+
+/* Fill one entry from chat num's record, looking its newest message up. */
 static int fill_chat(lc_store *s, MDB_txn *txn, MDB_cursor *mc, uint32_t num,
-		     const MDB_val *rec, lc_arena *a, lc_store_chat *out)
+		     lc_arena *a, lc_store_chat *out)
 {
 	chatrec c;
 	MDB_val k, v;
-	int rv = rec ? lc_chatrec_decode(rec->mv_data, rec->mv_size, &c)
-		     : lc_chat_get(s, txn, num, &c);
+	int rv = lc_chat_get(s, txn, num, &c);
 
 	if (rv != 0)
 		return rv;
-	memset(out, 0, sizeof *out);
+	fill_head(&c, out);
 	out->chat_id = lc_arena_strdup(a, c.name, c.name_len);
 	if (out->chat_id == NULL)
 		return LC_ERR_NOMEM;
-	out->last_activity_ms = c.activity;
-	out->unread = (uint32_t)c.unread;
-	out->retention = (uint32_t)c.retention;
-	out->message_count = c.count;
 	rv = lc_chat_edge(mc, num, 1, &k, &v);
 	if (rv == LC_ERR_NOT_FOUND)
 		return 0;
@@ -33,19 +36,38 @@ static int fill_chat(lc_store *s, MDB_txn *txn, MDB_cursor *mc, uint32_t num,
 	return rv == LC_ERR_STORE_CORRUPT ? 0 : rv;
 }
 
+/* Fill one entry from its activity entry (which holds the newest message,
+ * or its key when the record is long). */
+static int fill_listed(lc_store *s, MDB_txn *txn, uint32_t num,
+		       const MDB_val *val, lc_arena *a, lc_store_chat *out)
+{
+	chatrec c;
+	MDB_val key, rec;
+	int rv = lc_act_decode(val, num, &c, &key, &rec);
+
+	if (rv != 0)
+		return rv;
+	fill_head(&c, out);
+	out->chat_id = lc_arena_strdup(a, c.name, c.name_len);
+	if (out->chat_id == NULL)
+		return LC_ERR_NOMEM;
+	if (key.mv_size == 0)
+		return 0;
+	out->has_last = 1;
+	rv = lc_msg_load(s, txn, key.mv_data, rec.mv_size ? &rec : NULL,
+			 out->chat_id, a, &out->last);
+	return rv == LC_ERR_STORE_CORRUPT || rv == LC_ERR_NOT_FOUND ? 0 : rv;
+}
+
 static int list_walk(lc_store *s, MDB_txn *txn, size_t offset,
 		     lc_store_chats *p, size_t limit)
 {
-	MDB_cursor *ac, *mc;
+	MDB_cursor *ac;
 	MDB_val k, v;
 	int rc, rv = 0;
 
 	if ((rc = mdb_cursor_open(txn, s->db_act, &ac)) != 0)
 		return lc_store_err(rc);
-	if ((rc = mdb_cursor_open(txn, s->db_msg, &mc)) != 0) {
-		mdb_cursor_close(ac);
-		return lc_store_err(rc);
-	}
 	for (rc = mdb_cursor_get(ac, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(ac, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != 12) {
@@ -60,15 +82,14 @@ static int list_walk(lc_store *s, MDB_txn *txn, size_t offset,
 			p->has_more = 1;
 			break;
 		}
-		rv = fill_chat(s, txn, mc, lc_get_be32((uint8_t *)k.mv_data + 8),
-			       &v, p->arena, &p->items[p->count]);
+		rv = fill_listed(s, txn, lc_get_be32((uint8_t *)k.mv_data + 8),
+				 &v, p->arena, &p->items[p->count]);
 		if (rv != 0)
 			break;
 		p->count++;
 	}
 	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
 		rv = lc_store_err(rc);
-	mdb_cursor_close(mc);
 	mdb_cursor_close(ac);
 	return rv;
 }
@@ -92,7 +113,7 @@ int lc_store_chats_list(lc_store *s, size_t offset, size_t limit,
 		return rv;
 	}
 	rv = list_walk(s, txn, offset, p, limit);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_chats_free(p);
 		return rv;
@@ -123,10 +144,10 @@ int lc_store_chat_get(lc_store *s, const char *chat_id, lc_store_chats **out)
 	if (rv == 0)
 		rv = lc_store_err(mdb_cursor_open(txn, s->db_msg, &mc));
 	if (rv == 0)
-		rv = fill_chat(s, txn, mc, num, NULL, p->arena, &p->items[0]);
+		rv = fill_chat(s, txn, mc, num, p->arena, &p->items[0]);
 	if (mc)
 		mdb_cursor_close(mc);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_chats_free(p);
 		return rv;

@@ -43,10 +43,21 @@ int lc_store_err(int rc)
 	}
 }
 
+/* Drop the kept read transaction (before the map changes, and on
+ * close). */
+void lc_store_read_drop(lc_store *s)
+{
+	if (s->rtxn != NULL) {
+		mdb_txn_abort(s->rtxn);
+		s->rtxn = NULL;
+	}
+}
+
 static int grow(lc_store *s)
 {
 	uint64_t n = s->map_size * 2;
 
+	lc_store_read_drop(s);
 	if (s->map_size >= s->max_size)
 		return LC_ERR_STORE_FULL;
 	if (n > s->max_size)
@@ -65,6 +76,7 @@ static int txn_begin(lc_store *s, unsigned flags, MDB_txn **txn)
 		/* Another process grew the map: adopt its size. */
 		MDB_envinfo info;
 
+		lc_store_read_drop(s);
 		if (mdb_env_set_mapsize(s->env, 0) != 0)
 			return LC_ERR_IO;
 		mdb_env_info(s->env, &info);
@@ -74,21 +86,44 @@ static int txn_begin(lc_store *s, unsigned flags, MDB_txn **txn)
 	return rc == 0 ? 0 : lc_store_err(rc);
 }
 
+/* Read transactions are renewed from the one kept by the last read
+ * (mdb_txn_reset keeps its reader slot): no allocation and no reader
+ * table search per call. */
 int lc_store_read_begin(lc_store *s, MDB_txn **txn)
 {
+	if (s->rtxn != NULL) {
+		MDB_txn *t = s->rtxn;
+
+		s->rtxn = NULL;
+		if (mdb_txn_renew(t) == 0) {
+			*txn = t;
+			return 0;
+		}
+		mdb_txn_abort(t);
+	}
 	return txn_begin(s, MDB_RDONLY, txn);
+}
+
+void lc_store_read_end(lc_store *s, MDB_txn *txn)
+{
+	if (s->rtxn == NULL) {
+		mdb_txn_reset(txn);
+		s->rtxn = txn;
+	} else {
+		mdb_txn_abort(txn);
+	}
 }
 
 static int counters_load(lc_store *s, MDB_txn *txn)
 {
 	MDB_val k = { 8, "counters" }, v;
-	int rc = s->db_meta ? mdb_get(txn, s->db_meta, &k, &v) : MDB_NOTFOUND;
+	/* Opening: the sub-databases are not open yet (handles opened by an
+	 * aborted opening transaction are not valid either). */
+	int rc = s->opened ? mdb_get(txn, s->db_meta, &k, &v) : MDB_NOTFOUND;
 	uint64_t a, b;
 	size_t pos = 1;
 
 	s->counters_dirty = 0;
-	if (s->db_meta == 0) /* opening: the sub-databases are not open yet */
-		rc = MDB_NOTFOUND;
 	if (rc == MDB_NOTFOUND) {
 		s->next_msgnum = 1;
 		s->next_chatnum = 1;
@@ -131,6 +166,9 @@ int lc_store_write(lc_store *s, lc_store_wfn fn, void *arg)
 
 		if (rv != 0)
 			return rv;
+		/* Nothing deferred by an aborted attempt carries over. */
+		s->npend = 0;
+		s->deferring = 0;
 		rv = counters_load(s, txn);
 		if (rv == 0)
 			rv = fn(s, txn, arg);

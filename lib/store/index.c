@@ -1,11 +1,14 @@
 /* Maintaining the search index: a message's words become terms (words of
  * one or two characters, the 3-character prefixes of longer words and
  * their 2-character prefixes in a sealed store), each posted once per
- * message in
- * the "post" database: key = term (folded UTF-8 and a NUL, or a keyed hash
- * in a sealed store), duplicate data = time 6 | chat 3 | msgnum 4, so new
- * postings append and a backward walk of a term's duplicates is newest
- * first. */
+ * message. A posting is time 6 | chat 3 | msgnum 4, so byte order is time
+ * order. A write transaction collects its postings and appends them, sorted
+ * by term, to the posting log ("plog": key = log sequence 8 | term key,
+ * value = the term's postings of that transaction): a few adjacent pages
+ * per commit instead of one page per term. When the log holds
+ * LOG_SEQ_MAX transactions or LOG_ENTRIES_MAX entries it is merged into
+ * the terms' blocks ("pblock", block.c) in one pass and emptied. Deleting
+ * merges the log first, then removes the postings from their blocks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +60,7 @@ static int slot_cmp(const void *a, const void *b)
 
 /* The database key of a term: the term and a NUL, or its keyed hash. */
 size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
-		   uint8_t out[TERM_MAX + 1])
+		   uint8_t out[TERMKEY_MAX])
 {
 	if (s->sealed) {
 		lc_term_hash(s, t, n, out);
@@ -86,18 +89,6 @@ void lc_posting_key(uint8_t key[MSGKEY_LEN], const uint8_t post[POSTING_LEN])
 	memcpy(key + 12, post + 9, 4);
 }
 
-static int post_put(MDB_cursor *c, MDB_val *k, MDB_val *v)
-{
-	/* Messages mostly arrive in time order: appending fills the posting
-	 * pages instead of splitting them in halves. An older message is
-	 * inserted. */
-	int rc = mdb_cursor_put(c, k, v, MDB_NODUPDATA | MDB_APPENDDUP);
-
-	if (rc == MDB_KEYEXIST)
-		rc = mdb_cursor_put(c, k, v, MDB_NODUPDATA);
-	return rc == MDB_KEYEXIST ? 0 : rc;
-}
-
 static int defer(lc_store *s, const uint8_t *tk, size_t tlen,
 		 const uint8_t post[POSTING_LEN])
 {
@@ -120,12 +111,10 @@ static int defer(lc_store *s, const uint8_t *tk, size_t tlen,
 	return 0;
 }
 
-/* LMDB's order: bytes, then length; then the posting. Sorts pointers, so
- * the 80-byte entries do not move. */
+/* LMDB's order: bytes, then length; then the posting. */
 static int pend_cmp(const void *pa, const void *pb)
 {
-	const struct lc_pending *a = *(const struct lc_pending *const *)pa;
-	const struct lc_pending *b = *(const struct lc_pending *const *)pb;
+	const struct lc_pending *a = pa, *b = pb;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
 	int c = memcmp(a->key, b->key, n);
 
@@ -134,42 +123,197 @@ static int pend_cmp(const void *pa, const void *pb)
 	return c ? c : memcmp(a->post, b->post, POSTING_LEN);
 }
 
-int lc_index_flush(lc_store *s, MDB_txn *txn)
+static int same_term(const struct lc_pending *a, const struct lc_pending *b)
 {
-	struct lc_pending **order;
-	MDB_cursor *c = NULL;
-	int rc = 0;
+	return a->klen == b->klen && memcmp(a->key, b->key, a->klen) == 0;
+}
+
+/* The postings of one term, gathered from sorted pending entries. */
+static size_t term_run(const lc_store *s, size_t i, uint8_t (*out)[POSTING_LEN])
+{
+	size_t j = i, k = 0;
+
+	for (; j < s->npend && same_term(&s->pend[i], &s->pend[j]); j++)
+		if (k == 0 || memcmp(out[k - 1], s->pend[j].post,
+				     POSTING_LEN) != 0)
+			memcpy(out[k++], s->pend[j].post, POSTING_LEN);
+	return k;
+}
+
+static size_t run_end(const lc_store *s, size_t i)
+{
+	size_t j = i;
+
+	while (j < s->npend && same_term(&s->pend[i], &s->pend[j]))
+		j++;
+	return j;
+}
+
+/* Merge the pending postings into the blocks. */
+static int pend_to_blocks(lc_store *s, MDB_txn *txn)
+{
+	uint8_t (*run)[POSTING_LEN];
+	MDB_cursor *c;
+	int rv = 0, rc;
 
 	if (s->npend == 0)
 		return 0;
-	order = lc_malloc(&s->mem, s->npend * sizeof *order);
-	if (order == NULL)
+	qsort(s->pend, s->npend, sizeof *s->pend, pend_cmp);
+	if ((run = lc_malloc(&s->mem, s->npend * POSTING_LEN)) == NULL)
 		return LC_ERR_NOMEM;
-	for (size_t i = 0; i < s->npend; i++)
-		order[i] = &s->pend[i];
-	qsort(order, s->npend, sizeof *order, pend_cmp);
-	rc = mdb_cursor_open(txn, s->db_post, &c);
-	if (rc != 0)
-		c = NULL;
-	for (size_t i = 0; i < s->npend && rc == 0; i++) {
-		MDB_val k = { order[i]->klen, order[i]->key };
-		MDB_val v = { POSTING_LEN, order[i]->post };
-
-		rc = post_put(c, &k, &v);
+	if ((rc = mdb_cursor_open(txn, s->db_pblk, &c)) != 0) {
+		lc_free(&s->mem, run);
+		return lc_store_err(rc);
 	}
-	if (c != NULL)
-		mdb_cursor_close(c);
-	lc_free(&s->mem, order);
+	for (size_t i = 0; i < s->npend && rv == 0; i = run_end(s, i)) {
+		size_t n = term_run(s, i, run);
+
+		rv = lc_blocks_add(s, c, s->pend[i].key, s->pend[i].klen,
+				   (const uint8_t (*)[POSTING_LEN])run, n);
+	}
+	mdb_cursor_close(c);
+	lc_free(&s->mem, run);
 	s->npend = 0;
-	return lc_store_err(rc);
+	return rv;
+}
+
+/* Read the whole log into the pending entries (after those there). */
+static int log_to_pend(lc_store *s, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, s->db_plog, &c), rv = 0;
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && rv == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *val = v.mv_data;
+
+		if (k.mv_size <= LOG_SEQ_LEN ||
+		    k.mv_size > LOG_SEQ_LEN + TERMKEY_MAX ||
+		    v.mv_size == 0 || v.mv_size % POSTING_LEN != 0) {
+			rv = LC_ERR_STORE_CORRUPT;
+			break;
+		}
+		for (size_t off = 0; off < v.mv_size && rv == 0;
+		     off += POSTING_LEN)
+			rv = defer(s, (const uint8_t *)k.mv_data + LOG_SEQ_LEN,
+				   k.mv_size - LOG_SEQ_LEN, val + off);
+	}
+	mdb_cursor_close(c);
+	if (rv == 0 && rc != MDB_NOTFOUND)
+		rv = lc_store_err(rc);
+	return rv;
+}
+
+/* Move the log (and anything pending) into the blocks and empty it. */
+int lc_index_merge(lc_store *s, MDB_txn *txn)
+{
+	MDB_stat st;
+	int rv, rc = mdb_stat(txn, s->db_plog, &st);
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (st.ms_entries == 0)
+		return pend_to_blocks(s, txn);
+	if ((rv = log_to_pend(s, txn)) != 0)
+		return rv;
+	if ((rv = pend_to_blocks(s, txn)) != 0)
+		return rv;
+	return lc_store_err(mdb_drop(txn, s->db_plog, 0));
+}
+
+/* The sequence the next log entry gets, and how many transactions the
+ * log holds. */
+static int log_next(MDB_cursor *c, uint64_t *next, uint64_t *held)
+{
+	MDB_val k, v;
+	uint64_t first;
+	int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+
+	*next = 1;
+	*held = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lc_store_err(rc);
+	if (k.mv_size <= LOG_SEQ_LEN)
+		return LC_ERR_STORE_CORRUPT;
+	first = lc_get_be64(k.mv_data);
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) != 0)
+		return lc_store_err(rc);
+	if (k.mv_size <= LOG_SEQ_LEN)
+		return LC_ERR_STORE_CORRUPT;
+	*next = lc_get_be64(k.mv_data) + 1;
+	*held = *next - first;
+	return *next > first ? 0 : LC_ERR_STORE_CORRUPT;
+}
+
+/* Append the pending postings to the log as one sequence number. */
+static int pend_to_log(lc_store *s, MDB_txn *txn, uint64_t *held)
+{
+	uint8_t kb[LOG_SEQ_LEN + TERMKEY_MAX], (*run)[POSTING_LEN];
+	MDB_cursor *c;
+	uint64_t seq;
+	int rv, rc = mdb_cursor_open(txn, s->db_plog, &c);
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	if ((rv = log_next(c, &seq, held)) != 0)
+		goto out;
+	if ((run = lc_malloc(&s->mem, s->npend * POSTING_LEN)) == NULL) {
+		rv = LC_ERR_NOMEM;
+		goto out;
+	}
+	qsort(s->pend, s->npend, sizeof *s->pend, pend_cmp);
+	lc_be64(kb, seq);
+	for (size_t i = 0; i < s->npend && rv == 0; i = run_end(s, i)) {
+		MDB_val k = { LOG_SEQ_LEN + s->pend[i].klen, kb }, v;
+
+		v.mv_size = term_run(s, i, run) * POSTING_LEN;
+		v.mv_data = run;
+		memcpy(kb + LOG_SEQ_LEN, s->pend[i].key, s->pend[i].klen);
+		rv = lc_store_err(mdb_cursor_put(c, &k, &v, MDB_APPEND));
+	}
+	lc_free(&s->mem, run);
+	(*held)++;
+	s->npend = 0;
+out:
+	mdb_cursor_close(c);
+	return rv;
+}
+
+int lc_index_flush(lc_store *s, MDB_txn *txn)
+{
+	MDB_stat st;
+	uint64_t held = 0;
+	int rv, rc;
+
+	if (s->npend == 0)
+		return 0;
+	/* A large batch goes straight to the blocks. */
+	if (s->npend >= LOG_ENTRIES_MAX)
+		return lc_index_merge(s, txn);
+	if ((rv = pend_to_log(s, txn, &held)) != 0)
+		return rv;
+	if ((rc = mdb_stat(txn, s->db_plog, &st)) != 0)
+		return lc_store_err(rc);
+	if (held >= LOG_SEQ_MAX || st.ms_entries >= LOG_ENTRIES_MAX)
+		return lc_index_merge(s, txn);
+	return 0;
 }
 
 int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 		     const char *text, size_t len, int add)
 {
-	uint8_t post[POSTING_LEN], tk[TERM_MAX + 1];
+	uint8_t post[POSTING_LEN], tk[TERMKEY_MAX];
+	MDB_cursor *c = NULL;
 	int rv;
 
+	/* A deletion finds every posting in the blocks. */
+	if (!add && (rv = lc_index_merge(s, txn)) != 0)
+		return rv;
 	s->nterms = 0;
 	rv = lc_tokenize((const uint8_t *)text, len, collect, s);
 	if (rv != 0)
@@ -177,34 +321,22 @@ int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 	if (s->nterms > 1)
 		qsort(s->terms, s->nterms, TERM_SLOT, slot_cmp);
 	lc_posting(post, key);
-	for (size_t i = 0; i < s->nterms; i++) {
+	if (!add && (rv = mdb_cursor_open(txn, s->db_pblk, &c)) != 0)
+		return lc_store_err(rv);
+	for (size_t i = 0; i < s->nterms && rv == 0; i++) {
 		const uint8_t *slot = s->terms + i * TERM_SLOT;
-		MDB_val k, v = { POSTING_LEN, post };
-		int rc;
+		size_t tl;
 
 		if (i > 0 && memcmp(slot, slot - TERM_SLOT, TERM_SLOT) == 0)
 			continue;
-		k.mv_data = tk;
-		k.mv_size = lc_term_key(s, slot + 1, slot[0], tk);
-		if (add && s->deferring) {
-			if ((rc = defer(s, tk, k.mv_size, post)) != 0)
-				return rc;
-			continue;
-		} else if (add) {
-			rc = mdb_put(txn, s->db_post, &k, &v,
-				     MDB_NODUPDATA | MDB_APPENDDUP);
-			if (rc == MDB_KEYEXIST)
-				rc = mdb_put(txn, s->db_post, &k, &v,
-					     MDB_NODUPDATA);
-			if (rc == MDB_KEYEXIST)
-				rc = 0;
-		} else {
-			rc = mdb_del(txn, s->db_post, &k, &v);
-			if (rc == MDB_NOTFOUND)
-				rc = 0;
-		}
-		if (rc != 0)
-			return lc_store_err(rc);
+		tl = lc_term_key(s, slot + 1, slot[0], tk);
+		rv = add ? defer(s, tk, tl, post)
+			 : lc_blocks_remove(s, c, tk, tl, post);
 	}
-	return 0;
+	if (c != NULL)
+		mdb_cursor_close(c);
+	/* A single write (outside a batch) logs its postings now. */
+	if (rv == 0 && add && !s->deferring)
+		rv = lc_index_flush(s, txn);
+	return rv;
 }

@@ -22,9 +22,14 @@ int lc_msg_find(lc_store *s, MDB_txn *txn, const uint8_t id[LC_STORE_ID_LEN],
 
 	if (rc != 0)
 		return lc_store_err(rc);
-	if (v.mv_size != MSGKEY_LEN)
+	/* The short form (a posting: time 6 | chat 3 | msgnum 4) since
+	 * version 3; the whole key before. */
+	if (v.mv_size == POSTING_LEN)
+		lc_posting_key(key, v.mv_data);
+	else if (v.mv_size == MSGKEY_LEN)
+		memcpy(key, v.mv_data, MSGKEY_LEN);
+	else
 		return LC_ERR_STORE_CORRUPT;
-	memcpy(key, v.mv_data, MSGKEY_LEN);
 	return 0;
 }
 
@@ -86,7 +91,7 @@ static int put_one(lc_store *s, MDB_txn *txn, const lc_store_message *m,
 		   size_t clen, size_t slen, unsigned flags)
 {
 	MDB_val k = { LC_STORE_ID_LEN, (void *)m->id }, v;
-	uint8_t key[MSGKEY_LEN];
+	uint8_t key[MSGKEY_LEN], post[POSTING_LEN];
 	uint32_t cnum, num;
 	chatrec c;
 	msgrec r;
@@ -108,8 +113,9 @@ static int put_one(lc_store *s, MDB_txn *txn, const lc_store_message *m,
 		      m->text_len, m->data, m->data_len };
 	if ((rv = put_record(s, txn, &r, key)) != 0)
 		return rv;
-	v.mv_size = MSGKEY_LEN;
-	v.mv_data = key;
+	lc_posting(post, key);
+	v.mv_size = POSTING_LEN;
+	v.mv_data = post;
 	if ((rv = lc_store_err(mdb_put(txn, s->db_idx, &k, &v, 0))) != 0)
 		return rv;
 	if (m->text_len &&
@@ -289,6 +295,31 @@ int lc_store_message_delete(lc_store *s, const uint8_t id[LC_STORE_ID_LEN])
 	return lc_store_write(s, delete_fn, &a);
 }
 
+/* The record at key was rewritten: when it is its chat's newest, the
+ * copy in the chat's activity entry follows. */
+static int newest_changed(lc_store *s, MDB_txn *txn,
+			  const uint8_t key[MSGKEY_LEN])
+{
+	uint32_t cnum = lc_get_be32(key);
+	MDB_cursor *c;
+	MDB_val k, v;
+	chatrec cr;
+	int newest, rv, rc = mdb_cursor_open(txn, s->db_msg, &c);
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	rv = lc_chat_edge(c, cnum, 1, &k, &v);
+	newest = rv == 0 && memcmp(k.mv_data, key, MSGKEY_LEN) == 0;
+	mdb_cursor_close(c);
+	if (rv != 0 && rv != LC_ERR_NOT_FOUND)
+		return rv;
+	if (!newest)
+		return 0;
+	if ((rv = lc_chat_get(s, txn, cnum, &cr)) != 0)
+		return rv;
+	return lc_chat_put(s, txn, cnum, &cr);
+}
+
 int lc_msg_set_state(lc_store *s, MDB_txn *txn, const uint8_t *id,
 		     uint32_t state)
 {
@@ -307,7 +338,7 @@ int lc_msg_set_state(lc_store *s, MDB_txn *txn, const uint8_t *id,
 	mp.rec.state = state;
 	rv = put_record(s, txn, &mp.rec, key);
 	lc_msg_release(s, &mp);
-	return rv;
+	return rv == 0 ? newest_changed(s, txn, key) : rv;
 }
 
 static int state_fn(lc_store *s, MDB_txn *txn, void *arg)

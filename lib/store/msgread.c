@@ -47,8 +47,21 @@ static int copy_out(lc_arena *a, const msgrec *r, lc_store_message *m)
 	m->state = r->state;
 	m->kind = r->kind;
 	m->sender_device = r->sender_device;
-	m->sender_id = lc_arena_strdup(a, r->sender, r->sender_len);
-	m->text = lc_arena_strdup(a, r->text, r->text_len);
+	/* Sender and text share one allocation. */
+	{
+		char *b = lc_arena_alloc(a, r->sender_len + r->text_len + 2);
+
+		if (b != NULL) {
+			memcpy(b, r->sender, r->sender_len);
+			b[r->sender_len] = 0;
+			m->sender_id = b;
+			b += r->sender_len + 1;
+			if (r->text_len)
+				memcpy(b, r->text, r->text_len);
+			b[r->text_len] = 0;
+			m->text = b;
+		}
+	}
 	m->text_len = r->text_len;
 	if (r->data_len) {
 		data = lc_arena_alloc(a, r->data_len);

@@ -41,7 +41,8 @@ static int open_dbis(lc_store *s, MDB_txn *txn)
 		{ "receipt", &s->db_rcpt, 0 },
 		{ "outbox", &s->db_outbox, 0 },
 		{ "identity", &s->db_ident, 0 },
-		{ "post", &s->db_post, MDB_DUPSORT | MDB_DUPFIXED },
+		{ "pblock", &s->db_pblk, 0 },
+		{ "plog", &s->db_plog, 0 },
 	};
 	int rc;
 
@@ -177,7 +178,7 @@ static int env_open(lc_store *s, const char *dir, lc_store_sync_mode sync)
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		return lc_store_err(rc);
 	s->map_size = MAP_INITIAL_SIZE(s->max_size);
-	if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(s->env, 20)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size)) != 0)
 		return lc_store_err(rc);
 	rc = mdb_env_open(s->env, dir, flags, 0600);
@@ -237,6 +238,7 @@ int lc_store_open(lc_store **out, const char *dir, const uint8_t *key,
 		goto fail;
 	if ((rv = lc_store_write(s, setup_fn, NULL)) != 0)
 		goto fail;
+	s->opened = 1;
 	*out = s;
 	return 0;
 fail:
@@ -248,6 +250,7 @@ void lc_store_close(lc_store *s)
 {
 	if (s == NULL)
 		return;
+	lc_store_read_drop(s);
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->keys)

@@ -161,7 +161,7 @@ int lc_store_outbox_list(lc_store *s, size_t limit, lc_store_page **out)
 		return rv;
 	}
 	rv = list(s, txn, p, limit);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_page_free(p);
 		return rv;

@@ -58,7 +58,7 @@ int lc_store_message_get(lc_store *s, const uint8_t id[LC_STORE_ID_LEN],
 	if (rv == 0)
 		rv = lc_load_by_key(s, txn, key, p->arena, &name, &cn,
 				    &p->items[0]);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_page_free(p);
 		return rv == LC_ERR_NOT_FOUND && p ? LC_ERR_STORE_CORRUPT : rv;
@@ -170,7 +170,7 @@ static int read_page(lc_store *s, const struct page_args *a,
 done:
 	if (cur)
 		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_page_free(p);
 		return rv;

@@ -178,7 +178,7 @@ int lc_store_receipts_get(lc_store *s, const uint8_t id[LC_STORE_ID_LEN],
 	if ((rv = lc_store_read_begin(s, &txn)) != 0)
 		return rv;
 	rv = walk(s, txn, id, get_one, &a);
-	mdb_txn_abort(txn);
+	lc_store_read_end(s, txn);
 	if (rv != 0)
 		return rv;
 	*count = a.count;

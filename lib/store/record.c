@@ -5,7 +5,7 @@
 
 #include "store_int.h"
 
-static int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
+static inline int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
 {
 	uint64_t x;
 
@@ -16,7 +16,7 @@ static int get_u32(const uint8_t *p, size_t n, size_t *pos, uint32_t *v)
 }
 
 /* A length-prefixed field of at most max bytes. */
-static int get_bytes(const uint8_t *p, size_t n, size_t *pos, size_t max,
+static inline int get_bytes(const uint8_t *p, size_t n, size_t *pos, size_t max,
 		     const uint8_t **out, size_t *len)
 {
 	uint64_t x;
@@ -85,10 +85,9 @@ int lc_msgrec_decode(const uint8_t *p, size_t n, msgrec *m)
 	m->text = (const char *)b;
 	if (get_bytes(p, n, &pos, LC_STORE_DATA_MAX, &m->data, &m->data_len))
 		return LC_ERR_STORE_CORRUPT;
-	if (pos != n || !lc_utf8_valid((const uint8_t *)m->sender,
-				       m->sender_len) ||
-	    !lc_store_utf8_ok((const uint8_t *)m->text, m->text_len) ||
-	    memchr(m->sender, 0, m->sender_len) != NULL)
+	if (pos != n || !lc_store_name_utf8_ok((const uint8_t *)m->sender,
+					       m->sender_len) ||
+	    !lc_store_utf8_ok((const uint8_t *)m->text, m->text_len))
 		return LC_ERR_STORE_CORRUPT;
 	return 0;
 }
@@ -123,7 +122,7 @@ int lc_chatrec_decode(const uint8_t *p, size_t n, chatrec *c)
 		return LC_ERR_STORE_CORRUPT;
 	if (pos != n || c->name_len == 0 || c->unread > UINT32_MAX ||
 	    c->retention > UINT32_MAX || c->read_upto > UINT32_MAX ||
-	    memchr(b, 0, c->name_len) != NULL || !lc_utf8_valid(b, c->name_len))
+	    !lc_store_name_utf8_ok(b, c->name_len))
 		return LC_ERR_STORE_CORRUPT;
 	memcpy(c->name, b, c->name_len);
 	c->name[c->name_len] = 0;

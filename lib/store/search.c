@@ -5,6 +5,7 @@
  * the snippet. */
 #include <string.h>
 
+#include "postlist.h"
 #include "result.h"
 
 #define QWORDS 16
@@ -111,9 +112,8 @@ struct search {
 	uint32_t name_num;
 	/* The other query words' lists, to reject a candidate before it is
 	 * read: a matching message is posted under each of them. */
-	MDB_cursor *chk[QWORDS];
-	uint8_t chk_key[QWORDS][TERM_MAX + 1];
-	size_t chk_len[QWORDS], nchk;
+	lc_chk chk[QWORDS];
+	size_t nchk;
 };
 
 /* Check one posting; appends a hit when the message matches. */
@@ -128,14 +128,12 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	if (S->has_chat && lc_get_be32(key) != S->chat)
 		return 0;
 	for (size_t j = 0; j < S->nchk; j++) {
-		MDB_val k = { S->chk_len[j], S->chk_key[j] };
-		MDB_val v = { POSTING_LEN, (void *)post };
-		int rc = mdb_cursor_get(S->chk[j], &k, &v, MDB_GET_BOTH);
+		int has;
 
-		if (rc == MDB_NOTFOUND)
+		if ((rv = lc_chk_has(&S->chk[j], post, &has)) != 0)
+			return rv;
+		if (!has)
 			return 0;
-		if (rc != 0)
-			return lc_store_err(rc);
 	}
 	memset(h, 0, sizeof *h);
 	rv = lc_load_by_key(S->s, S->txn, key, S->hits->arena, &S->name,
@@ -155,69 +153,8 @@ static int candidate(struct search *S, const uint8_t post[POSTING_LEN])
 	return rv;
 }
 
-/* One posting list in the merge. */
-struct src {
-	MDB_cursor *c;
-	const uint8_t *cur; /* its current posting, NULL when used up */
-};
-
-/* Position src on the newest posting of term tk older than after (or on
- * its newest when after is NULL). */
-static int position(struct src *src, const uint8_t *tk, size_t tlen,
-		    const uint8_t *after)
-{
-	MDB_val k = { tlen, (void *)tk }, v;
-	uint8_t start[POSTING_LEN];
-	int rc = mdb_cursor_get(src->c, &k, &v, MDB_SET_KEY);
-
-	if (rc == 0 && after) {
-		memcpy(start, after, POSTING_LEN);
-		v.mv_size = POSTING_LEN;
-		v.mv_data = start;
-		rc = mdb_cursor_get(src->c, &k, &v, MDB_GET_BOTH_RANGE);
-		if (rc == 0) {
-			rc = mdb_cursor_get(src->c, &k, &v, MDB_PREV_DUP);
-		} else if (rc == MDB_NOTFOUND) {
-			/* Every posting is older: start at the newest. */
-			k.mv_size = tlen;
-			k.mv_data = (void *)tk;
-			rc = mdb_cursor_get(src->c, &k, &v, MDB_SET_KEY);
-			if (rc == 0)
-				rc = mdb_cursor_get(src->c, &k, &v,
-						    MDB_LAST_DUP);
-		}
-	} else if (rc == 0) {
-		rc = mdb_cursor_get(src->c, &k, &v, MDB_LAST_DUP);
-	}
-	src->cur = NULL;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return lc_store_err(rc);
-	if (v.mv_size != POSTING_LEN)
-		return LC_ERR_STORE_CORRUPT;
-	src->cur = v.mv_data;
-	return 0;
-}
-
-static int advance(struct src *src)
-{
-	MDB_val k, v;
-	int rc = mdb_cursor_get(src->c, &k, &v, MDB_PREV_DUP);
-
-	src->cur = NULL;
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc != 0)
-		return lc_store_err(rc);
-	if (v.mv_size != POSTING_LEN)
-		return LC_ERR_STORE_CORRUPT;
-	src->cur = v.mv_data;
-	return 0;
-}
-
 /* Newest first over every list; a posting in several lists counts once. */
-static int merge(struct search *S, struct src *src, size_t n)
+static int merge(struct search *S, lc_src *src, size_t n)
 {
 	for (;;) {
 		const uint8_t *best = NULL;
@@ -241,70 +178,102 @@ static int merge(struct search *S, struct src *src, size_t n)
 		for (size_t i = 0; i < n; i++)
 			if (src[i].cur &&
 			    memcmp(src[i].cur, post, POSTING_LEN) == 0 &&
-			    (rv = advance(&src[i])) != 0)
+			    (rv = lc_src_advance(&src[i])) != 0)
 				return rv;
 	}
 }
 
-/* The terms whose lists hold every word starting with the 2-character
- * query word q in a plain store: q itself (a 2-character word) and each
- * 3-character term that extends q. Calls fn for each term key. */
-static int extensions(struct search *S, const uint8_t *q, size_t qlen,
-		      int (*fn)(struct search *, const uint8_t *, size_t,
-				void *),
-		      void *arg)
-{
-	MDB_cursor *c;
-	MDB_val k = { qlen, (void *)q }, v;
-	int rc = mdb_cursor_open(S->txn, S->s->db_post, &c), rv = 0;
-
-	if (rc != 0)
-		return lc_store_err(rc);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
-		const uint8_t *t = k.mv_data;
-
-		if (k.mv_size < qlen + 1 || memcmp(t, q, qlen) != 0)
-			break;
-		if (t[k.mv_size - 1] != 0)
-			continue;
-		if (k.mv_size == qlen + 1 ||
-		    lc_utf8_prefix(t, k.mv_size - 1, 3) == k.mv_size - 1) {
-			if ((rv = fn(S, t, k.mv_size, arg)) != 0)
-				break;
-		}
-	}
-	mdb_cursor_close(c);
-	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		rv = lc_store_err(rc);
-	return rv;
-}
-
+/* The lists of one query word: a block source per term, and one array
+ * of the log's postings. */
 struct srcs {
-	struct src *v;
+	lc_src *v;
 	size_t n, cap;
-	const uint8_t *after;
+	lc_plist log;
+	uint64_t blocks_count;
 };
 
-static int add_src(struct search *S, const uint8_t *tk, size_t tlen,
-		   void *arg)
+static int add_src(struct search *S, struct srcs *a, const uint8_t *tk,
+		   size_t tlen)
 {
-	struct srcs *a = arg;
+	lc_src *src;
 	int rc;
 
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 8;
-		struct src *p = lc_realloc(&S->s->mem, a->v, cap * sizeof *p);
+		lc_src *p = lc_realloc(&S->s->mem, a->v, cap * sizeof *p);
 
 		if (p == NULL)
 			return LC_ERR_NOMEM;
 		a->v = p;
 		a->cap = cap;
 	}
-	if ((rc = mdb_cursor_open(S->txn, S->s->db_post, &a->v[a->n].c)) != 0)
-		return lc_store_err(rc);
+	src = &a->v[a->n];
+	memset(src, 0, sizeof *src);
+	if (tk == NULL) {
+		src->arr = &a->log;
+		a->n++;
+		return 0;
+	}
+	memcpy(src->tk, tk, tlen);
+	src->tlen = tlen;
+	if ((src->b = lc_malloc(&S->s->mem, sizeof *src->b)) == NULL)
+		return LC_ERR_NOMEM;
 	a->n++;
-	return position(&a->v[a->n - 1], tk, tlen, a->after);
+	if ((rc = mdb_cursor_open(S->txn, S->s->db_pblk, &src->c)) != 0) {
+		src->c = NULL;
+		return lc_store_err(rc);
+	}
+	return 0;
+}
+
+static void free_srcs(struct search *S, struct srcs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].c)
+			mdb_cursor_close(a->v[i].c);
+		lc_free(&S->s->mem, a->v[i].b);
+	}
+	lc_free(&S->s->mem, a->v);
+	lc_plist_free(S->s, &a->log);
+}
+
+/* A block source for every term of a plain store that belongs to the
+ * 2-character word q (q itself and each 3-character term extending it). */
+static int extensions(struct search *S, struct srcs *a, const uint8_t *q,
+		      size_t qlen)
+{
+	uint8_t kb[TERMKEY_MAX + POSTING_LEN];
+	MDB_cursor *c;
+	MDB_val k = { qlen, (void *)q }, v;
+	int rc = mdb_cursor_open(S->txn, S->s->db_pblk, &c), rv = 0;
+
+	if (rc != 0)
+		return lc_store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && rv == 0) {
+		const uint8_t *t = k.mv_data;
+		size_t tl = k.mv_size > POSTING_LEN ? k.mv_size - POSTING_LEN
+						    : 0;
+
+		if (k.mv_size < qlen || memcmp(t, q, qlen) != 0)
+			break;
+		if (tl == 0 || tl > TERMKEY_MAX) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if (lc_term_extends(t, tl, q, qlen))
+			rv = add_src(S, a, t, tl);
+		/* On to the next term. */
+		memcpy(kb, t, tl);
+		memset(kb + tl, 0xff, POSTING_LEN);
+		k.mv_size = tl + POSTING_LEN;
+		k.mv_data = kb;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(c);
+	if (rv == 0 && rc != 0 && rc != MDB_NOTFOUND)
+		rv = lc_store_err(rc);
+	return rv;
 }
 
 /* Search one chat by reading its messages newest first: cheaper than a
@@ -348,67 +317,99 @@ static int chat_walk(struct search *S, const uint8_t *after)
 	return rv;
 }
 
-/* How many postings the lists hold (LMDB counts duplicates cheaply). */
-static uint64_t postings(const struct src *src, size_t n)
+/* Are the lists longer than limit postings? */
+static int longer(struct search *S, struct srcs *a, uint64_t limit,
+		  int *above)
 {
-	uint64_t total = 0;
+	uint64_t count = a->log.n;
+	int rv = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t cnt;
-
-		if (src[i].cur && mdb_cursor_count(src[i].c, &cnt) == 0)
-			total += cnt;
-	}
-	return total;
+	for (size_t i = 0; i < a->n && rv == 0 && count <= limit; i++)
+		if (a->v[i].arr == NULL)
+			rv = lc_src_count_above(S->s, S->txn, a->v[i].tk,
+						a->v[i].tlen, limit, &count);
+	*above = count > limit;
+	return rv;
 }
 
 static int walk(struct search *S, const uint8_t *w, size_t wlen, size_t ncp,
 		const uint8_t *after)
 {
-	uint8_t tk[TERM_MAX + 1];
-	struct srcs a = { NULL, 0, 0, after };
-	int rv;
+	uint8_t tk[TERMKEY_MAX];
+	struct srcs a;
+	int rv, above = 0, ext = ncp == 2 && !S->s->sealed;
+	size_t tlen = 0;
 
-	if (ncp == 2 && !S->s->sealed) {
-		rv = extensions(S, w, wlen, add_src, &a);
+	memset(&a, 0, sizeof a);
+	if (ext) {
+		rv = extensions(S, &a, w, wlen);
+		if (rv == 0)
+			rv = lc_plist_log(S->s, S->txn, w, wlen, 1, &a.log);
 	} else {
-		size_t tlen = ncp <= 3 ? wlen : lc_utf8_prefix(w, wlen, 3);
-
+		tlen = ncp <= 3 ? wlen : lc_utf8_prefix(w, wlen, 3);
 		tlen = lc_term_key(S->s, w, tlen, tk);
-		rv = add_src(S, tk, tlen, &a);
+		rv = add_src(S, &a, tk, tlen);
+		if (rv == 0)
+			rv = lc_plist_log(S->s, S->txn, tk, tlen, 0, &a.log);
 	}
+	if (rv == 0)
+		rv = add_src(S, &a, NULL, 0);
 	/* Reading a chat costs a few times more per message than a posting:
 	 * walk the chat when its messages are much fewer. */
-	if (rv == 0 && S->has_chat && S->chat_count * 4 < postings(a.v, a.n))
+	if (rv == 0 && S->has_chat)
+		rv = longer(S, &a, S->chat_count * 4, &above);
+	if (rv == 0 && above) {
 		rv = chat_walk(S, after);
-	else if (rv == 0)
-		rv = merge(S, a.v, a.n);
-	for (size_t i = 0; i < a.n; i++)
-		mdb_cursor_close(a.v[i].c);
-	lc_free(&S->s->mem, a.v);
+	} else {
+		for (size_t i = 0; i < a.n && rv == 0; i++)
+			rv = lc_src_position(&a.v[i], after);
+		if (rv == 0)
+			rv = merge(S, a.v, a.n);
+	}
+	free_srcs(S, &a);
 	return rv;
 }
 
-/* A cursor on the list of each query word other than the driving one
- * (not for 2-character words of a plain store, which have no list). */
+/* A membership check on the list of each query word other than the
+ * driving one (not for 2-character words of a plain store, which have no
+ * list of their own). */
 static int open_checks(struct search *S, size_t best)
 {
 	for (size_t i = 0; i < S->q->n; i++) {
 		size_t ncp = S->q->ncp[i], tl;
+		lc_chk *chk = &S->chk[S->nchk];
 		int rc;
 
 		if (i == best || (ncp == 2 && !S->s->sealed))
 			continue;
+		memset(chk, 0, sizeof *chk);
+		S->nchk++;
 		tl = ncp <= 3 ? S->q->len[i]
 			      : lc_utf8_prefix(S->q->w[i], S->q->len[i], 3);
-		S->chk_len[S->nchk] = lc_term_key(S->s, S->q->w[i], tl,
-						  S->chk_key[S->nchk]);
-		rc = mdb_cursor_open(S->txn, S->s->db_post, &S->chk[S->nchk]);
-		if (rc != 0)
+		chk->tlen = lc_term_key(S->s, S->q->w[i], tl, chk->tk);
+		if ((chk->b = lc_malloc(&S->s->mem, sizeof *chk->b)) == NULL)
+			return LC_ERR_NOMEM;
+		rc = mdb_cursor_open(S->txn, S->s->db_pblk, &chk->c);
+		if (rc != 0) {
+			chk->c = NULL;
 			return lc_store_err(rc);
-		S->nchk++;
+		}
+		rc = lc_plist_log(S->s, S->txn, chk->tk, chk->tlen, 0,
+				  &chk->log);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
+}
+
+static void close_checks(struct search *S)
+{
+	for (size_t j = 0; j < S->nchk; j++) {
+		if (S->chk[j].c)
+			mdb_cursor_close(S->chk[j].c);
+		lc_free(&S->s->mem, S->chk[j].b);
+		lc_plist_free(S->s, &S->chk[j].log);
+	}
 }
 
 static int run(struct search *S, const char *chat_id, size_t clen,
@@ -444,8 +445,7 @@ static int run(struct search *S, const char *chat_id, size_t clen,
 	if (rv == 0)
 		rv = walk(S, S->q->w[best], S->q->len[best], S->q->ncp[best],
 			  before_id ? after : NULL);
-	for (size_t j = 0; j < S->nchk; j++)
-		mdb_cursor_close(S->chk[j]);
+	close_checks(S);
 	return rv;
 }
 
@@ -482,7 +482,7 @@ int lc_store_search(lc_store *s, const char *query, const char *chat_id,
 		S.limit = limit;
 		if ((rv = lc_store_read_begin(s, &S.txn)) == 0) {
 			rv = run(&S, chat_id, clen, before_id);
-			mdb_txn_abort(S.txn);
+			lc_store_read_end(s, S.txn);
 		}
 	}
 	if (rv != 0) {

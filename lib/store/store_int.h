@@ -21,6 +21,18 @@
 #define CHATNUM_MAX 0xffffffu
 #define TERM_MAX 64     /* bytes of a folded word kept for indexing */
 #define TERM_HASH_LEN 16
+/* A term's database key: at most 3 folded code points and a NUL, or a
+ * keyed hash. */
+#define TERMKEY_MAX 16
+/* Posting blocks (block.c) and the posting log (index.c). */
+#define BLOCK_BYTES 480     /* coded gaps per block, at most */
+#define BLOCK_POSTINGS 256  /* postings per block, at most */
+#define BLOCK_VAL_MAX (BLOCK_BYTES + 2)
+#define LOG_SEQ_LEN 8
+#define LOG_SEQ_MAX 64         /* transactions held before a merge */
+#define LOG_ENTRIES_MAX 16384  /* (transaction, term) entries, likewise */
+/* The longest message record copied into its chat's activity entry. */
+#define ACT_COPY_MAX 512
 
 #define SEAL_NONCE 24
 #define SEAL_TAG 16
@@ -34,10 +46,12 @@ struct lc_store {
 	lc_rng rng;
 	int has_rng;
 	MDB_env *env;
+	MDB_txn *rtxn; /* a reset read transaction, renewed by the next read */
 	MDB_dbi db_meta, db_msg, db_idx, db_chat, db_chatname, db_act;
-	MDB_dbi db_rcpt, db_outbox, db_ident, db_post;
+	MDB_dbi db_rcpt, db_outbox, db_ident, db_pblk, db_plog;
 	MDB_dbi db_blob[4];
 	int sealed;
+	int opened; /* the sub-databases are open */
 	uint8_t *keys; /* sodium_malloc: seal key 32 | index key 32 */
 	uint64_t map_size, max_size;
 	/* Counters, loaded at the start of each write transaction. */
@@ -49,7 +63,8 @@ struct lc_store {
 	/* Terms of the message being indexed: slots of TERM_SLOT bytes. */
 	uint8_t *terms;
 	size_t terms_cap, nterms;
-	/* Postings of a batch, written sorted at its end (lc_index_flush). */
+	/* Postings of a transaction, logged sorted at its end
+	 * (lc_index_flush). */
 	struct lc_pending *pend;
 	size_t pend_cap, npend;
 	int deferring;
@@ -57,7 +72,7 @@ struct lc_store {
 
 struct lc_pending {
 	uint8_t klen;
-	uint8_t key[TERM_MAX + 1];
+	uint8_t key[TERMKEY_MAX];
 	uint8_t post[POSTING_LEN];
 };
 
@@ -69,6 +84,9 @@ typedef int (*lc_store_wfn)(lc_store *s, MDB_txn *txn, void *arg);
 int lc_store_err(int mdb_rc);
 int lc_store_write(lc_store *s, lc_store_wfn fn, void *arg);
 int lc_store_read_begin(lc_store *s, MDB_txn **txn);
+/* End a read transaction from lc_store_read_begin (kept for the next). */
+void lc_store_read_end(lc_store *s, MDB_txn *txn);
+void lc_store_read_drop(lc_store *s);
 int lc_store_scratch(lc_store *s, size_t n, uint8_t **out);
 
 /* bytes.c: big-endian integers and varints. */
@@ -78,11 +96,22 @@ uint32_t lc_get_be32(const uint8_t *p);
 uint64_t lc_get_be64(const uint8_t *p);
 size_t lc_varint_put(uint8_t *p, uint64_t v);
 /* Reads a varint at *pos; returns 0 or -1 on truncation/overflow. */
-int lc_varint_get(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+int lc_varint_get_slow(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
+static inline int lc_varint_get(const uint8_t *p, size_t n, size_t *pos,
+				uint64_t *v)
+{
+	if (*pos < n && p[*pos] < 0x80) { /* most varints are one byte */
+		*v = p[(*pos)++];
+		return 0;
+	}
+	return lc_varint_get_slow(p, n, pos, v);
+}
 int lc_store_name_ok(const char *s, size_t *len);
 int lc_utf8_valid(const uint8_t *s, size_t n);
 /* lc_utf8_valid with an ASCII fast path. */
 int lc_store_utf8_ok(const uint8_t *s, size_t n);
+/* The same, and no NUL byte (names: chat, user and sender ids). */
+int lc_store_name_utf8_ok(const uint8_t *s, size_t n);
 
 /* seal.c */
 int lc_seal(lc_store *s, uint8_t ver, const uint8_t *ad, size_t ad_len,
@@ -165,6 +194,10 @@ int lc_chat_lookup(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 		   uint32_t *num);
 int lc_chat_get(lc_store *s, MDB_txn *txn, uint32_t num, chatrec *c);
 int lc_chat_put(lc_store *s, MDB_txn *txn, uint32_t num, const chatrec *c);
+/* An activity entry's value: the chat record, and the newest message's key
+ * and record (either may be empty: mv_size 0). */
+int lc_act_decode(const MDB_val *v, uint32_t num, chatrec *c, MDB_val *key,
+		  MDB_val *rec);
 int lc_chat_ensure(lc_store *s, MDB_txn *txn, const char *name, size_t len,
 		   uint32_t *num, chatrec *c);
 int lc_chat_set_activity(lc_store *s, MDB_txn *txn, uint32_t num,
@@ -206,14 +239,40 @@ int lc_tokenize(const uint8_t *text, size_t n, lc_token_fn fn, void *arg);
 /* Length in bytes of the first k code points of folded s. */
 size_t lc_utf8_prefix(const uint8_t *s, size_t n, size_t k);
 
+/* block.c: a term's postings in blocks. */
+typedef struct lc_block {
+	size_t n;
+	uint8_t p[BLOCK_POSTINGS][POSTING_LEN];
+} lc_block;
+/* Codes p[0..n) (n >= 1) after the first, up to the block limits; returns
+ * how many postings the block holds. */
+size_t lc_block_encode(const uint8_t (*p)[POSTING_LEN], size_t n,
+		       uint8_t out[BLOCK_VAL_MAX], size_t *len);
+int lc_block_decode(const uint8_t first[POSTING_LEN], const uint8_t *v,
+		    size_t n, lc_block *b);
+int lc_block_load(const uint8_t *tk, size_t tlen, const MDB_val *k,
+		  const MDB_val *v, lc_block *b);
+int lc_block_of(const uint8_t *tk, size_t tlen, const MDB_val *k);
+int lc_block_seek(MDB_cursor *c, const uint8_t *tk, size_t tlen,
+		  const uint8_t p[POSTING_LEN], MDB_val *k, MDB_val *v,
+		  int *at_or_before);
+/* Add the sorted postings p[0..n) of term tk (repeats are kept once). */
+int lc_blocks_add(lc_store *s, MDB_cursor *c, const uint8_t *tk, size_t tlen,
+		  const uint8_t (*p)[POSTING_LEN], size_t n);
+int lc_blocks_remove(lc_store *s, MDB_cursor *c, const uint8_t *tk,
+		     size_t tlen, const uint8_t p[POSTING_LEN]);
+
 /* index.c */
 size_t lc_term_key(const lc_store *s, const uint8_t *t, size_t n,
-		   uint8_t out[TERM_MAX + 1]);
+		   uint8_t out[TERMKEY_MAX]);
 void lc_posting(uint8_t out[POSTING_LEN], const uint8_t key[MSGKEY_LEN]);
 void lc_posting_key(uint8_t key[MSGKEY_LEN], const uint8_t post[POSTING_LEN]);
 int lc_index_message(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 		     const char *text, size_t len, int add);
-/* Write the postings deferred while s->deferring was set. */
+/* Log the postings deferred while s->deferring was set (merging the log
+ * into the blocks when it is full). */
 int lc_index_flush(lc_store *s, MDB_txn *txn);
+/* Merge the log and the deferred postings into the blocks. */
+int lc_index_merge(lc_store *s, MDB_txn *txn);
 
 #endif

@@ -465,6 +465,79 @@ START_TEST(store_chat_list)
 }
 END_TEST
 
+/* The chat list reads the newest message from the chat's activity entry:
+ * it follows state changes, deletions and long records (kept by key). */
+static const lc_store_chat *list_one(lc_store *s, lc_store_chats **c)
+{
+	ck_assert_int_eq(lc_store_chats_list(s, 0, 0, c), 0);
+	ck_assert_uint_eq(lc_store_chats_count(*c), 1);
+	return lc_store_chats_get(*c, 0);
+}
+
+static void chat_list_last(const uint8_t *key)
+{
+	lc_store *s = open_store(key);
+	lc_store_chats *c = NULL;
+	const lc_store_chat *e;
+	char long_text[700];
+	uint8_t id[LC_STORE_ID_LEN];
+
+	memset(long_text, 'w', sizeof long_text - 1);
+	long_text[sizeof long_text - 1] = 0;
+	ck_assert_int_eq(put(s, 1, "q", 10, "one", 0), 0);
+	ck_assert_int_eq(put(s, 2, "q", 20, "two", 0), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 0);
+	lc_store_chats_free(c);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 3), 0);
+	make_id(id, 1);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 5), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 3);
+	lc_store_chats_free(c);
+	ck_assert_int_eq(put(s, 3, "q", 30, long_text, 0), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, long_text);
+	lc_store_chats_free(c);
+	make_id(id, 3);
+	ck_assert_int_eq(lc_store_message_set_state(s, id, 4), 0);
+	e = list_one(s, &c);
+	ck_assert_uint_eq(e->last.state, 4);
+	lc_store_chats_free(c);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	e = list_one(s, &c);
+	ck_assert_str_eq(e->last.text, "two");
+	ck_assert_uint_eq(e->last.state, 3);
+	ck_assert_uint_eq(e->message_count, 2);
+	lc_store_chats_free(c);
+	make_id(id, 2);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	make_id(id, 1);
+	ck_assert_int_eq(lc_store_message_delete(s, id), 0);
+	e = list_one(s, &c);
+	ck_assert_int_eq(e->has_last, 0);
+	lc_store_chats_free(c);
+	lc_store_close(s);
+}
+
+START_TEST(store_chat_list_last_plain)
+{
+	chat_list_last(NULL);
+}
+END_TEST
+
+START_TEST(store_chat_list_last_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 8, sizeof key);
+	chat_list_last(key);
+}
+END_TEST
+
 START_TEST(store_delete_chat)
 {
 	lc_store *s = open_store(NULL);
@@ -768,59 +841,122 @@ START_TEST(store_version_refused)
 }
 END_TEST
 
-/* Rewinds a store to schema version 1: the version record, and the index
- * emptied but for a stale whole-word list, which version 1 wrote. */
-static void make_v1(void)
+/* Rewinds a store to schema version ver (1 or 2): the version record, the
+ * version-3 index emptied, and the index of those versions ("post", one
+ * LMDB duplicate per posting) written as they wrote it: version 2 the
+ * 3-character prefix list of "pizzeria tonight" (message 1 of chat 1 at
+ * time 10, see migrate_old), version 1 also a whole-word list. */
+static void make_old(uint32_t ver)
 {
-	const uint8_t v1[4] = { 0, 0, 0, 1 }, post[13] = { 0 };
+	const uint8_t v[4] = { 0, 0, 0, (uint8_t)ver };
+	const uint8_t post[13] = { 0, 0, 0, 0, 0, 10, 0, 0, 1, 0, 0, 0, 1 };
 	MDB_env *env;
 	MDB_txn *txn;
-	MDB_dbi meta, pdb;
-	MDB_val k = { 7, "version" }, v = { 4, (void *)v1 };
-	MDB_val sk = { 9, "pizzeria" }, sv = { 13, (void *)post };
+	MDB_dbi meta, pdb, blk, log;
+	MDB_val k = { 7, "version" }, vv = { 4, (void *)v };
+	MDB_val wk = { 9, "pizzeria" }, pk = { 4, "piz" };
+	MDB_val sv = { 13, (void *)post };
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
-	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
 	ck_assert_int_eq(mdb_env_open(env, tmpdir, 0, 0600), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "post", MDB_DUPSORT | MDB_DUPFIXED,
-				      &pdb), 0);
-	ck_assert_int_eq(mdb_put(txn, meta, &k, &v, 0), 0);
-	ck_assert_int_eq(mdb_drop(txn, pdb, 0), 0);
-	ck_assert_int_eq(mdb_put(txn, pdb, &sk, &sv, 0), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "pblock", 0, &blk), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "plog", 0, &log), 0);
+	ck_assert_int_eq(mdb_drop(txn, blk, 1), 0);
+	ck_assert_int_eq(mdb_drop(txn, log, 1), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "post", MDB_CREATE | MDB_DUPSORT |
+				      MDB_DUPFIXED, &pdb), 0);
+	ck_assert_int_eq(mdb_put(txn, meta, &k, &vv, 0), 0);
+	ck_assert_int_eq(mdb_put(txn, pdb, &pk, &sv, 0), 0);
+	{
+		/* The id index held the whole 16-byte message key. */
+		MDB_dbi ids;
+		MDB_cursor *ic;
+		MDB_val ik, iv;
+
+		ck_assert_int_eq(mdb_dbi_open(txn, "msgid", 0, &ids), 0);
+		ck_assert_int_eq(mdb_cursor_open(txn, ids, &ic), 0);
+		while (mdb_cursor_get(ic, &ik, &iv, MDB_NEXT) == 0) {
+			const uint8_t *p = iv.mv_data;
+			uint8_t full[16] = { 0 };
+
+			ck_assert_uint_eq(iv.mv_size, 13);
+			memcpy(full + 1, p + 6, 3);  /* chat */
+			memcpy(full + 6, p, 6);      /* time */
+			memcpy(full + 12, p + 9, 4); /* msgnum */
+			uint8_t kb[16];
+
+			/* The key points into the page the put changes. */
+			ck_assert_uint_eq(ik.mv_size, 16);
+			memcpy(kb, ik.mv_data, 16);
+			ik.mv_data = kb;
+			iv.mv_size = 16;
+			iv.mv_data = full;
+			ck_assert_int_eq(mdb_cursor_put(ic, &ik, &iv,
+							MDB_CURRENT), 0);
+		}
+		mdb_cursor_close(ic);
+	}
+	{
+		/* Activity entries held the chat record alone. */
+		MDB_dbi act, chat;
+		MDB_cursor *c;
+		MDB_val ak, av, ck, cv;
+		uint8_t num[4];
+
+		ck_assert_int_eq(mdb_dbi_open(txn, "activity", 0, &act), 0);
+		ck_assert_int_eq(mdb_dbi_open(txn, "chat", 0, &chat), 0);
+		ck_assert_int_eq(mdb_cursor_open(txn, act, &c), 0);
+		while (mdb_cursor_get(c, &ak, &av, MDB_NEXT) == 0) {
+			uint8_t kb[12];
+
+			ck_assert_uint_eq(ak.mv_size, 12);
+			memcpy(kb, ak.mv_data, 12);
+			ak.mv_data = kb;
+			memcpy(num, kb + 8, 4);
+			ck.mv_size = 4;
+			ck.mv_data = num;
+			ck_assert_int_eq(mdb_get(txn, chat, &ck, &cv), 0);
+			ck_assert_int_eq(mdb_cursor_put(c, &ak, &cv,
+							MDB_CURRENT), 0);
+		}
+		mdb_cursor_close(c);
+	}
+	if (ver == 1)
+		ck_assert_int_eq(mdb_put(txn, pdb, &wk, &sv, 0), 0);
 	ck_assert_int_eq(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 }
 
-/* The schema version and whether the stale list is still there. */
+/* The schema version and whether the old index ("post") is still there. */
 static uint32_t raw_version(int *stale)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi meta, pdb;
-	MDB_val k = { 7, "version" }, v, sk = { 9, "pizzeria" };
+	MDB_val k = { 7, "version" }, v;
 	const uint8_t *p;
 	uint32_t ver;
 
 	ck_assert_int_eq(mdb_env_create(&env), 0);
-	ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
 	ck_assert_int_eq(mdb_env_open(env, tmpdir, MDB_RDONLY, 0600), 0);
 	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
 	ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-	ck_assert_int_eq(mdb_dbi_open(txn, "post", 0, &pdb), 0);
 	ck_assert_int_eq(mdb_get(txn, meta, &k, &v), 0);
 	ck_assert_uint_eq(v.mv_size, 4);
 	p = v.mv_data;
 	ver = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	      (uint32_t)p[2] << 8 | p[3];
-	*stale = mdb_get(txn, pdb, &sk, &v) == 0;
+	*stale = mdb_dbi_open(txn, "post", 0, &pdb) == 0;
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 	return ver;
 }
 
-static void migrate_v1(const uint8_t *key)
+static void migrate_old(const uint8_t *key, uint32_t ver)
 {
 	uint8_t wrong[LC_STORE_KEY_LEN];
 	lc_store *s = open_store(key);
@@ -830,8 +966,8 @@ static void migrate_v1(const uint8_t *key)
 	ck_assert_int_eq(put(s, 2, "b", 20, "Pizza later?", 0), 0);
 	ck_assert_int_eq(put(s, 3, "b", 30, "no text here", 0), 0);
 	lc_store_close(s);
-	make_v1();
-	ck_assert_uint_eq(raw_version(&stale), 1);
+	make_old(ver);
+	ck_assert_uint_eq(raw_version(&stale), ver);
 	ck_assert_int_eq(stale, 1);
 	if (key) {
 		/* Not migrated under a wrong key. */
@@ -840,21 +976,91 @@ static void migrate_v1(const uint8_t *key)
 		ck_assert_int_eq(lc_store_open(&s, tmpdir, wrong, NULL),
 				 LC_ERR_STORE_KEY);
 		ck_assert_ptr_null(s);
-		ck_assert_uint_eq(raw_version(&stale), 1);
+		ck_assert_uint_eq(raw_version(&stale), ver);
 	}
 	s = open_store(key);
+	{
+		lc_store_chats *c = NULL;
+
+		ck_assert_int_eq(lc_store_chats_list(s, 0, 0, &c), 0);
+		ck_assert_uint_eq(lc_store_chats_count(c), 2);
+		ck_assert_str_eq(lc_store_chats_get(c, 0)->last.text,
+				 "no text here");
+		ck_assert_str_eq(lc_store_chats_get(c, 1)->last.text,
+				 "pizzeria tonight");
+		lc_store_chats_free(c);
+	}
 	ck_assert_uint_eq(search_count(s, "piz", NULL), 2);
 	ck_assert_uint_eq(search_count(s, "pizze", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "tonight", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "text", "b"), 1);
+	ck_assert_uint_eq(search_count(s, "no", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "la", NULL), 1);
 	/* Deleting cleans the rebuilt index. */
 	ck_assert_int_eq(lc_store_message_delete(s, msg(2, "b", 20, NULL).id),
 			 0);
 	ck_assert_uint_eq(search_count(s, "piz", NULL), 1);
+	ck_assert_uint_eq(search_count(s, "la", NULL), 0);
 	lc_store_close(s);
 	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(stale, 0);
 }
+
+static void migrate_v1(const uint8_t *key)
+{
+	migrate_old(key, 1);
+}
+
+START_TEST(store_migrate_v2_plain)
+{
+	migrate_old(NULL, 2);
+}
+END_TEST
+
+START_TEST(store_migrate_v2_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 6, sizeof key);
+	migrate_old(key, 2);
+}
+END_TEST
+
+/* A store larger than the initial map reopens with a map just big enough
+ * for its pages, so the migration's opening transaction fills it: the
+ * map is grown and the opening transaction run again. */
+START_TEST(store_migrate_grows_map)
+{
+	lc_store *s = open_store(NULL);
+	static lc_store_message ms[100];
+	static char texts[100][2048];
+	struct stat st;
+	char path[300];
+	int stale;
+
+	for (unsigned b = 0; b < 30; b++) {
+		for (unsigned i = 0; i < 100; i++) {
+			unsigned n = b * 100 + i + 1;
+
+			snprintf(texts[i], sizeof texts[i], "pizza %u ", n);
+			memset(texts[i] + strlen(texts[i]), 'x', 1500);
+			texts[i][2000] = 0;
+			ms[i] = msg(n, i % 2 ? "g1" : "g2", n, texts[i]);
+		}
+		ck_assert_int_eq(lc_store_messages_put(s, ms, 100, 0, NULL),
+				 100);
+	}
+	lc_store_close(s);
+	snprintf(path, sizeof path, "%s/data.mdb", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, 4 << 20);
+	make_old(2);
+	s = open_store(NULL);
+	ck_assert_uint_eq(raw_version(&stale), LC_STORE_SCHEMA_VERSION);
+	ck_assert_uint_eq(search_count(s, "pizza", "g1"), 50);
+	lc_store_close(s);
+}
+END_TEST
 
 START_TEST(store_migrate_v1_plain)
 {
@@ -878,7 +1084,7 @@ START_TEST(store_migrate_v1_corrupt)
 	key[11] = 20;
 	key[15] = 2;
 	raw_put("msg", key, 16, junk, sizeof junk);
-	make_v1();
+	make_old(1);
 	s = open_store(NULL);
 	ck_assert_uint_eq(search_count(s, "pizza", NULL), 1);
 	ck_assert_uint_eq(search_count(s, "first", NULL), 1);
@@ -1156,6 +1362,301 @@ START_TEST(store_search_small_chat)
 }
 END_TEST
 
+/* The index against a model: many write transactions of mixed sizes (so
+ * the posting log fills and is merged, blocks split, and one batch is
+ * large enough to bypass the log), late messages, equal times, deletions
+ * of messages and of a chat, and a reopen. Every query's complete answer
+ * (paged with a cursor) must equal the model's, in order. */
+#define IX_MAX 9000
+#define IX_CHATS 5
+
+struct ix_msg {
+	unsigned n, chat, chatnum, msgnum;
+	uint64_t t;
+	char text[64];
+	int gone;
+};
+
+static struct ix_msg ix[IX_MAX];
+static size_t ix_n;
+
+static const char *const ix_words[] = {
+	"pizza", "pizzeria", "pasta", "party", "pa", "apple", "alpha", "al",
+	"zebra", "zen", "code", "coffee", "cafe", "night",
+};
+
+static int ix_prefix_of_word(const char *text, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (const char *p = text; *p; ) {
+		size_t l = strcspn(p, " ");
+
+		if (l >= wl && strncmp(p, w, wl) == 0)
+			return 1;
+		p += l;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
+static int ix_matches(const struct ix_msg *m, const char *q)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", q);
+	for (char *w = strtok_r(buf, " ", &save); w;
+	     w = strtok_r(NULL, " ", &save))
+		if (!ix_prefix_of_word(m->text, w))
+			return 0;
+	return 1;
+}
+
+/* Newest first: time, then chat number, then message number. */
+static int ix_newer(const void *pa, const void *pb)
+{
+	const struct ix_msg *a = *(const struct ix_msg *const *)pa;
+	const struct ix_msg *b = *(const struct ix_msg *const *)pb;
+
+	if (a->t != b->t)
+		return a->t < b->t ? 1 : -1;
+	if (a->chatnum != b->chatnum)
+		return a->chatnum < b->chatnum ? 1 : -1;
+	return a->msgnum < b->msgnum ? 1 : a->msgnum > b->msgnum ? -1 : 0;
+}
+
+static void ix_check(lc_store *s, const char *q, int chat)
+{
+	static const struct ix_msg *want[IX_MAX];
+	char cname[16];
+	size_t nw = 0, got = 0;
+	uint8_t before[LC_STORE_ID_LEN];
+	int more = 1, first = 1;
+
+	snprintf(cname, sizeof cname, "ix-%d", chat);
+	for (size_t i = 0; i < ix_n; i++)
+		if (!ix[i].gone && (chat < 0 || (int)ix[i].chat == chat) &&
+		    ix_matches(&ix[i], q))
+			want[nw++] = &ix[i];
+	qsort(want, nw, sizeof want[0], ix_newer);
+	while (more) {
+		lc_store_hits *h = NULL;
+		size_t k;
+
+		ck_assert_int_eq(lc_store_search(s, q, chat < 0 ? NULL : cname,
+						 first ? NULL : before, 37,
+						 &h), 0);
+		k = lc_store_hits_count(h);
+		for (size_t i = 0; i < k; i++) {
+			const lc_store_hit *hit = lc_store_hits_get(h, i);
+
+			ck_assert_msg(got < nw, "%s: extra hit %u", q,
+				      id_num(hit->message.id));
+			ck_assert_msg(id_num(hit->message.id) == want[got]->n,
+				      "%s (chat %d): hit %zu is %u, want %u", q,
+				      chat, got, id_num(hit->message.id),
+				      want[got]->n);
+			got++;
+		}
+		more = lc_store_hits_has_more(h);
+		if (k > 0)
+			memcpy(before, lc_store_hits_get(h, k - 1)->message.id,
+			       LC_STORE_ID_LEN);
+		ck_assert(k > 0 || !more);
+		lc_store_hits_free(h);
+		first = 0;
+	}
+	ck_assert_msg(got == nw, "%s (chat %d): %zu hits, want %zu", q, chat,
+		      got, nw);
+}
+
+static void ix_check_all(lc_store *s)
+{
+	static const char *const qs[] = {
+		"piz", "pizze", "pa", "pas", "party", "al", "alpha", "zen",
+		"co", "caf", "pasta party", "zebra night", "al pa", "zzz",
+	};
+
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		ix_check(s, qs[i], -1);
+		ix_check(s, qs[i], (int)(i % IX_CHATS));
+	}
+}
+
+static void ix_batch(lc_store *s, lc_test_rng *r, size_t n, size_t words)
+{
+	static lc_store_message ms[IX_MAX];
+	static char chats[IX_CHATS][16];
+	static unsigned chatnums[IX_CHATS], next_chatnum = 1, next_msgnum = 1;
+
+	ck_assert_uint_le(ix_n + n, IX_MAX);
+	if (ix_n == 0) {
+		next_chatnum = next_msgnum = 1;
+		memset(chatnums, 0, sizeof chatnums);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ix_msg *m = &ix[ix_n + i];
+		unsigned late = (unsigned)lc_test_rng_next(r) % 20 == 0;
+		size_t len = 0, nw = 1 + (unsigned)lc_test_rng_next(r) % words;
+
+		m->n = (unsigned)(ix_n + i + 1);
+		m->chat = (unsigned)lc_test_rng_next(r) % IX_CHATS;
+		snprintf(chats[m->chat], sizeof chats[m->chat], "ix-%u",
+			 m->chat);
+		if (chatnums[m->chat] == 0)
+			chatnums[m->chat] = next_chatnum++;
+		m->chatnum = chatnums[m->chat];
+		m->msgnum = next_msgnum++;
+		/* Mostly in order; some late; some equal times. */
+		m->t = 100000 + (uint64_t)m->n * 10 -
+		       (late ? 10 * ((unsigned)lc_test_rng_next(r) % 400) : 0) -
+		       ((unsigned)lc_test_rng_next(r) % 7 == 0 ? 10 : 0);
+		m->gone = 0;
+		for (size_t w = 0; w < nw; w++) {
+			const char *word = ix_words[(unsigned)lc_test_rng_next(r) %
+					   (sizeof ix_words / sizeof ix_words[0])];
+
+			len += (size_t)snprintf(m->text + len,
+						sizeof m->text - len, "%s%s",
+						w ? " " : "", word);
+		}
+		ms[i] = msg(m->n, chats[m->chat], m->t, m->text);
+	}
+	ck_assert_int_eq(lc_store_messages_put(s, ms, n, 0, NULL), (int)n);
+	ix_n += n;
+}
+
+/* The postings the index holds (blocks and log), read raw. */
+static size_t raw_postings(void)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi blk, log;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, MDB_RDONLY, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "pblock", 0, &blk), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "plog", 0, &log), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, blk, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		const uint8_t *p = v.mv_data;
+		size_t cnt = 0, shift = 0, i = 0;
+
+		do {
+			cnt |= (size_t)(p[i] & 0x7f) << shift;
+			shift += 7;
+		} while (p[i++] & 0x80);
+		n += cnt + 1;
+	}
+	mdb_cursor_close(c);
+	ck_assert_int_eq(mdb_cursor_open(txn, log, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+		n += v.mv_size / 13;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return n;
+}
+
+/* The postings the model's live messages need: one per distinct term
+ * (a word of up to 2 letters, the 3-letter prefix of a longer one and,
+ * sealed, its 2-letter prefix too). */
+static size_t model_postings(int sealed)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < ix_n; i++) {
+		char terms[16][4], buf[64], *save = NULL;
+		size_t nt = 0;
+
+		if (ix[i].gone)
+			continue;
+		snprintf(buf, sizeof buf, "%s", ix[i].text);
+		for (char *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save)) {
+			size_t wl = strlen(w);
+
+			for (size_t cut = 2; cut <= 3; cut++) {
+				char t[4];
+				size_t tl = wl <= 2 ? wl : cut, j;
+
+				if (cut == 2 && wl > 2 && !sealed)
+					continue;
+				if (cut == 3 && wl <= 2)
+					continue;
+				memcpy(t, w, tl);
+				t[tl] = 0;
+				for (j = 0; j < nt && strcmp(terms[j], t); j++)
+					;
+				if (j == nt)
+					memcpy(terms[nt++], t, tl + 1);
+			}
+		}
+		total += nt;
+	}
+	return total;
+}
+
+static void index_model(const uint8_t *key)
+{
+	lc_store *s = open_store(key);
+	lc_test_rng r;
+
+	ix_n = 0;
+	lc_test_rng_seed(&r, 77);
+	for (int b = 0; b < 90; b++)
+		ix_batch(s, &r, 1 + (unsigned)lc_test_rng_next(&r) % 60, 3);
+	ix_check_all(s);
+	ix_batch(s, &r, 4000, 6); /* past the log: straight to blocks */
+	ix_check_all(s);
+	for (int b = 0; b < 30; b++)
+		ix_batch(s, &r, 1 + (unsigned)lc_test_rng_next(&r) % 20, 3);
+	ix_check_all(s);
+	for (int d = 0; d < 300; d++) {
+		struct ix_msg *m = &ix[(unsigned)lc_test_rng_next(&r) % ix_n];
+		uint8_t id[LC_STORE_ID_LEN];
+
+		make_id(id, m->n);
+		ck_assert_int_eq(lc_store_message_delete(s, id),
+				 m->gone ? LC_ERR_NOT_FOUND : 0);
+		m->gone = 1;
+		if (d % 50 == 0)
+			ix_batch(s, &r, 5, 3); /* the log again */
+	}
+	ix_check_all(s);
+	ck_assert_int_eq(lc_store_chat_delete(s, "ix-3"), 0);
+	for (size_t i = 0; i < ix_n; i++)
+		if (ix[i].chat == 3)
+			ix[i].gone = 1;
+	ix_check_all(s);
+	lc_store_close(s);
+	/* Deleting cleaned the index: no posting left behind. */
+	ck_assert_uint_eq(raw_postings(), model_postings(key != NULL));
+	s = open_store(key);
+	ix_check_all(s);
+	lc_store_close(s);
+}
+
+START_TEST(store_index_model_plain)
+{
+	index_model(NULL);
+}
+END_TEST
+
+START_TEST(store_index_model_sealed)
+{
+	uint8_t key[LC_STORE_KEY_LEN];
+
+	memset(key, 9, sizeof key);
+	index_model(key);
+}
+END_TEST
+
 START_TEST(store_search_snippet_long)
 {
 	lc_store *s = open_store(NULL);
@@ -1188,6 +1689,42 @@ END_TEST
 
 /* ------------------------------------------------------------ corruption */
 
+/* Replace the copy of the newest message in the (only) activity entry
+ * with junk: varint length | chat record | message key 16 | record. */
+static void act_copy_corrupt(const uint8_t *junk, size_t n)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi act;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t buf[512], kbuf[12];
+	size_t head;
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 20), 0);
+	ck_assert_int_eq(mdb_env_open(env, tmpdir, 0, 0600), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "activity", 0, &act), 0);
+	ck_assert_int_eq(mdb_cursor_open(txn, act, &c), 0);
+	ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+	head = 1 + ((const uint8_t *)v.mv_data)[0] + 16;
+	ck_assert_uint_lt(((const uint8_t *)v.mv_data)[0], 0x80);
+	ck_assert_uint_gt(v.mv_size, head);
+	ck_assert_uint_le(head + n, sizeof buf);
+	memcpy(buf, v.mv_data, head);
+	memcpy(buf + head, junk, n);
+	v.mv_data = buf;
+	v.mv_size = head + n;
+	ck_assert_uint_eq(k.mv_size, 12);
+	memcpy(kbuf, k.mv_data, 12); /* the key points into the page */
+	k.mv_data = kbuf;
+	ck_assert_int_eq(mdb_cursor_put(c, &k, &v, MDB_CURRENT), 0);
+	mdb_cursor_close(c);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
 START_TEST(store_corrupt_records)
 {
 	lc_store *s = open_store(NULL);
@@ -1206,6 +1743,7 @@ START_TEST(store_corrupt_records)
 	key[11] = 20;
 	key[15] = 2;
 	raw_put("msg", key, 16, junk, sizeof junk);
+	act_copy_corrupt(junk, sizeof junk);
 	s = open_store(NULL);
 	make_id(id, 2);
 	ck_assert_int_eq(lc_store_message_get(s, id, &p), LC_ERR_STORE_CORRUPT);
@@ -1409,7 +1947,7 @@ static void alloc_walk_migrate(const uint8_t *key)
 		s = open_store(key);
 		ck_assert_int_eq(put(s, 1, "a", 10, "pizzeria tonight", 0), 0);
 		lc_store_close(s);
-		make_v1();
+		make_old(1);
 		lc_test_alloc_init(&ta, fail_at);
 		lc_store_options_init(&o);
 		o.sync = LC_STORE_SYNC_NONE;
@@ -1645,6 +2183,13 @@ static Suite *store_suite(void)
 	tcase_add_test(t, store_migrate_v1_plain);
 	tcase_add_test(t, store_migrate_v1_sealed);
 	tcase_add_test(t, store_migrate_v1_corrupt);
+	tcase_add_test(t, store_chat_list_last_plain);
+	tcase_add_test(t, store_chat_list_last_sealed);
+	tcase_add_test(t, store_index_model_plain);
+	tcase_add_test(t, store_index_model_sealed);
+	tcase_add_test(t, store_migrate_v2_plain);
+	tcase_add_test(t, store_migrate_grows_map);
+	tcase_add_test(t, store_migrate_v2_sealed);
 	tcase_add_test(t, store_wrong_key);
 	tcase_add_test(t, store_sealed_no_plaintext);
 	tcase_add_test(t, store_search_folding);
