@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "client_int.h"
+#include "client_fixture.h"
 #include "fuzz.h"
 
-static lc_client *C;
 
 static void on_ticket(int code, const lc_client_media_ticket *t, void *ud)
 {
@@ -31,46 +31,11 @@ static void on_ticket(int code, const lc_client_media_ticket *t, void *ud)
 		if (*p <= ' ' || *p > '~')
 			abort();
 }
-static lc_store *S;
-static char dir[256];
-
-static void cleanup(void)
-{
-	char cmd[300];
-
-	lc_client_free(C);
-	lc_store_close(S);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return;
-}
-
-static void init(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	lc_store_options o;
-	lc_client_config cfg;
-
-	snprintf(dir, sizeof dir, "%s/lc-fuzz-client-XXXXXX",
-		 tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		abort();
-	lc_store_options_init(&o);
-	o.sync = LC_STORE_SYNC_NONE;
-	if (lc_store_open(&S, dir, NULL, &o))
-		abort();
-	memset(&cfg, 0, sizeof cfg);
-	cfg.version = LC_CLIENT_CONFIG_VERSION;
-	cfg.store = S;
-	if (lc_client_new(&C, &cfg, NULL, NULL))
-		abort();
-	atexit(cleanup);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (C == NULL)
-		init();
+		fixture_open("client");
 	strcpy(C->uid, "me"); /* an Ack to a login or logout changes these */
 	C->dev = 1;
 	C->has_account = 1;

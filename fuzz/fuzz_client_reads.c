@@ -10,47 +10,12 @@
 #include <string.h>
 
 #include "client_int.h"
+#include "client_fixture.h"
 #include "fuzz.h"
 
 #define NAME ((const uint8_t *)"reads")
 
-static lc_client *C;
-static lc_store *S;
-static char dir[256];
 static uint8_t out[LC_STORE_BLOB_MAX];
-
-static void cleanup(void)
-{
-	char cmd[300];
-
-	lc_client_free(C);
-	lc_store_close(S);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		return;
-}
-
-static void init(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	lc_store_options o;
-	lc_client_config cfg;
-
-	snprintf(dir, sizeof dir, "%s/lc-fuzz-reads-XXXXXX",
-		 tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		abort();
-	lc_store_options_init(&o);
-	o.sync = LC_STORE_SYNC_NONE;
-	if (lc_store_open(&S, dir, NULL, &o))
-		abort();
-	memset(&cfg, 0, sizeof cfg);
-	cfg.version = LC_CLIENT_CONFIG_VERSION;
-	cfg.store = S;
-	if (lc_client_new(&C, &cfg, NULL, NULL))
-		abort();
-	atexit(cleanup);
-}
 
 /* The queue left behind: absent, or whole valid entries. */
 static void check(size_t before)
@@ -78,7 +43,7 @@ static void check(size_t before)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (C == NULL)
-		init();
+		fixture_open("reads");
 	if (size > LC_STORE_BLOB_MAX)
 		size = LC_STORE_BLOB_MAX;
 	strcpy(C->uid, "me");
