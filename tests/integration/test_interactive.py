@@ -11,8 +11,6 @@ a file, and a file that arrives is saved to DIR/media/ as `sync` does.
 
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
-import importlib.machinery
-import importlib.util
 import os
 import re
 import select
@@ -20,13 +18,7 @@ import subprocess
 import sys
 import time
 
-root = os.environ.get("LC_SOURCE_ROOT", ".")
-loader = importlib.machinery.SourceFileLoader(
-    "demo", os.path.join(root, "scripts", "demo"))
-spec = importlib.util.spec_from_loader("demo", loader)
-demo = importlib.util.module_from_spec(spec)
-loader.exec_module(demo)
-expect = demo.expect
+from harness import demo, expect, run
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 
@@ -201,22 +193,11 @@ def not_a_tty(d):
 
 
 def main():
-    d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
-    try:
-        d.start_server()
-        for who in ("Alice", "Bob"):
-            d.register(who)
-        d.contact("Alice", "Bob")
-        d.contact("Bob", "Alice")
+    def steps(d):
         ticks(d)
         files(d)
         not_a_tty(d)
-        return 0
-    except demo.StepFailed as e:
-        print("FAILED: expected %s" % e)
-        return 1
-    finally:
-        d.cleanup()
+    return run(steps)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ membership commands, and a removed member reads nothing later.
 
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
-import importlib.machinery
-import importlib.util
 import os
 import socket
 import subprocess
@@ -14,13 +12,7 @@ import sys
 import threading
 import time
 
-root = os.environ.get("LC_SOURCE_ROOT", ".")
-loader = importlib.machinery.SourceFileLoader(
-    "demo", os.path.join(root, "scripts", "demo"))
-spec = importlib.util.spec_from_loader("demo", loader)
-demo = importlib.util.module_from_spec(spec)
-loader.exec_module(demo)
-expect = demo.expect
+from harness import demo, expect, run
 
 
 def texts(msgs):
@@ -194,22 +186,11 @@ def group_membership(d):
 
 
 def main():
-    d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
-    try:
-        d.start_server()
-        for who in ("Alice", "Bob"):
-            d.register(who)
-        d.contact("Alice", "Bob")
-        d.contact("Bob", "Alice")
+    def steps(d):
         restart_mid_conversation(d)
         killed_before_ack(d)
         group_membership(d)
-        return 0
-    except demo.StepFailed as e:
-        print("FAILED: expected %s" % e)
-        return 1
-    finally:
-        d.cleanup()
+    return run(steps)
 
 
 if __name__ == "__main__":

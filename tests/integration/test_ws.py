@@ -16,8 +16,6 @@ helpers (CHAT, CHATD and LC_SOURCE_ROOT come from meson). Exits 0 when
 every check held."""
 import base64
 import hashlib
-import importlib.machinery
-import importlib.util
 import os
 import re
 import signal
@@ -27,13 +25,7 @@ import subprocess
 import sys
 import time
 
-root = os.environ.get("LC_SOURCE_ROOT", ".")
-loader = importlib.machinery.SourceFileLoader(
-    "demo", os.path.join(root, "scripts", "demo"))
-spec = importlib.util.spec_from_loader("demo", loader)
-demo = importlib.util.module_from_spec(spec)
-loader.exec_module(demo)
-expect = demo.expect
+from harness import demo, expect, run
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 ORIGIN = "https://chat.example"
@@ -316,26 +308,13 @@ def metrics(d):
 
 
 def main():
-    d = WsDemo(os.environ["CHAT"], os.environ["CHATD"])
-    try:
-        d.start_server()
-        for who in ("Alice", "Bob"):
-            d.register(who)
-        d.contact("Alice", "Bob")
-        d.contact("Bob", "Alice")
+    def steps(d):
         conversation(d)
         others_unaffected(d)
         metrics(d)
         d.chatd.send_signal(signal.SIGTERM)
         expect(d.chatd.wait(15) == 0, "chatd drains and exits 0")
-        return 0
-    except demo.StepFailed as e:
-        print("FAILED: expected %s" % e)
-        with open(d.log, "rb") as f:
-            sys.stdout.write(f.read().decode(errors="replace")[-4000:])
-        return 1
-    finally:
-        d.cleanup()
+    return run(steps, WsDemo, show_log=True)
 
 
 if __name__ == "__main__":
