@@ -573,7 +573,8 @@ LC_API int lc_server_stats_get(const lc_server *srv, lc_server_stats *out);
  * @param[out] depth the count, set on success only.
  * @return 0, ::LC_ERR_INVALID_ARG (NULL @p srv or @p depth),
  *   ::LC_ERR_STORE_BUSY (no reader slot left in the store),
- *   ::LC_ERR_STORE_CORRUPT, ::LC_ERR_IO (the store could not be read),
+ *   ::LC_ERR_STORE_CORRUPT, ::LC_ERR_STORE_VERSION, ::LC_ERR_NOMEM,
+ *   ::LC_ERR_IO (the store could not be read),
  *   ::LC_ERR_INTERNAL (the store disagrees with this turn's own writes).
  * @note Same thread rule as every call on @p srv: one thread at a time.
  */
