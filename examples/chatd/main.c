@@ -117,6 +117,7 @@ static int parse_args(int argc, char **argv, chatd_config *cfg, int *mode)
 }
 
 static pid_t children[CHATD_WORKERS_MAX];
+static unsigned child_index[CHATD_WORKERS_MAX]; /* the worker's index */
 static unsigned n_children;
 
 static void forward(int sig)
@@ -146,8 +147,8 @@ static int supervise(void)
 			break;
 		left--;
 		for (unsigned i = 0; i < n_children; i++)
-			if (children[i] == p)
-				chatd_metrics_release(i);
+			if (children[i] == p) /* its gauges go, counters stay */
+				chatd_metrics_release(child_index[i]);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			rc = 1;
 			forward(SIGTERM); /* one worker failed: stop all */
@@ -234,8 +235,10 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 			}
 			_exit(chatd_worker_run(cfg, key, i, f, h, w));
 		}
-		if (pid > 0)
+		if (pid > 0) {
+			child_index[n_children] = i;
 			children[n_children++] = pid;
+		}
 		if (i > 0) {
 			close(f);
 			close(h);

@@ -242,6 +242,15 @@ static void add_closed(ms_counters *t, uint64_t code, uint64_t n)
 	}
 }
 
+/* Summed word by word: every field but pid, the closes (merged by code)
+ * and the core's words (summed with the earlier processes'). */
+_Static_assert(offsetof(ms_counters, closed_n) +
+	       sizeof(((ms_counters *)0)->closed_n) ==
+	       offsetof(ms_counters, push_queued), "closes between sums");
+_Static_assert(offsetof(ms_counters, closed_code) +
+	       sizeof(((ms_counters *)0)->closed_code) ==
+	       offsetof(ms_counters, closed_n), "closes together");
+
 static void sum_slots(totals *t)
 {
 	const size_t nw = offsetof(ms_counters, closed_code) /

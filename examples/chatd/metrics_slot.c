@@ -22,6 +22,10 @@ _Static_assert(sizeof(lc_server_stats) % sizeof(uint64_t) == 0,
 	       "lc_server_stats is copied as words");
 _Static_assert(sizeof(ms_counters) % sizeof(uint64_t) == 0,
 	       "a slot is copied as words");
+_Static_assert(offsetof(ms_counters, core) + 2 * sizeof(lc_server_stats) ==
+	       sizeof(ms_counters), "the core's words end the slot");
+_Static_assert(offsetof(lc_server_stats, messages_direct) ==
+	       sizeof(uint64_t), "only word 0 of lc_server_stats is no counter");
 
 struct ms_slot {
 	uint64_t seq;
