@@ -67,7 +67,17 @@ void chatd_log(int level, const char *event, const char *fmt, ...)
 /* key.c: the server's Noise static key in DATA/server.key (0600). */
 int chatd_key_load(const char *dir, uint8_t *priv, uint8_t pub[32]);
 
-/* metrics.c */
+/* metrics.c: each worker's figures live in its slot of a mapping shared
+ * by every worker (metrics_slot.c), so /metrics and /healthz describe the
+ * whole server whichever worker answers. chatd_metrics_create() before
+ * forking; worker `index` chatd_metrics_attach() first thing; the
+ * supervisor chatd_metrics_release() once a worker has exited (its
+ * gauges go to zero, its counters stay in the totals). */
+int chatd_metrics_create(unsigned workers);
+void chatd_metrics_attach(unsigned index);
+void chatd_metrics_release(unsigned index);
+/* Copy the core's counters into this worker's slot (once per turn). */
+void chatd_metrics_publish(void);
 void chatd_metrics_conn(int delta);
 void chatd_metrics_closed(int reason);
 void chatd_metrics_paused(void);

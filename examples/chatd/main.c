@@ -49,7 +49,9 @@ static void usage(FILE *out)
 "over Unix datagram sockets, which devices got new queue entries and\n"
 "which devices connected or left; the worker holding a device's\n"
 "connection then sends it its queue, so delivery and presence are live\n"
-"whichever worker a client reached. /metrics is per worker.\n"
+"whichever worker a client reached. /metrics and /healthz describe the\n"
+"whole server whichever worker answers (the workers' counters live in\n"
+"one shared mapping; the queue depth is read from the store).\n"
 "\n"
 "Signals: SIGTERM or SIGINT stop accepting, commit, let pending output\n"
 "leave (drain_timeout_ms), close every connection and exit 0.\n"
@@ -115,6 +117,7 @@ static int parse_args(int argc, char **argv, chatd_config *cfg, int *mode)
 }
 
 static pid_t children[CHATD_WORKERS_MAX];
+static unsigned child_index[CHATD_WORKERS_MAX]; /* the worker's index */
 static unsigned n_children;
 
 static void forward(int sig)
@@ -143,6 +146,9 @@ static int supervise(void)
 		if (p < 0)
 			break;
 		left--;
+		for (unsigned i = 0; i < n_children; i++)
+			if (children[i] == p) /* its gauges go, counters stay */
+				chatd_metrics_release(child_index[i]);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			rc = 1;
 			forward(SIGTERM); /* one worker failed: stop all */
@@ -195,6 +201,8 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 		  "workers=%u data=%s push=%s", chatd_sock_port(ffd),
 		  chatd_sock_port(hfd), wfd >= 0 ? chatd_sock_port(wfd) : -1,
 		  n, cfg->data, cfg->push);
+	if (chatd_metrics_create(n) != 0)
+		return 1;
 	if (n == 1)
 		return chatd_worker_run(cfg, key, 0, ffd, hfd, wfd);
 	if (chatd_sib_create(n) != 0)
@@ -227,8 +235,10 @@ static int run(const chatd_config *cfg, const uint8_t *key)
 			}
 			_exit(chatd_worker_run(cfg, key, i, f, h, w));
 		}
-		if (pid > 0)
+		if (pid > 0) {
+			child_index[n_children] = i;
 			children[n_children++] = pid;
+		}
 		if (i > 0) {
 			close(f);
 			close(h);

@@ -71,6 +71,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 		conn_pump(w->touched);
 	if (start)
 		chatd_metrics_turn(conn_now_us() - start, rc);
+	chatd_metrics_publish();
 	if (!w->draining)
 		arm_timer(w);
 }
@@ -341,6 +342,7 @@ int chatd_worker_run(const chatd_config *cfg, const uint8_t *key,
 	w.cfg = cfg;
 	w.index = index;
 	chatd_log_init(cfg->log_level, index);
+	chatd_metrics_attach(index);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup(&w, key, frame_fd, http_fd, ws_fd) != 0) {
 		teardown(&w);

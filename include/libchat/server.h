@@ -512,7 +512,12 @@ typedef struct lc_server_stats {
 	uint64_t queue_depth;      /**< gauge: queue entries (message copies,
 	                                receipts, notices) stored and not yet
 	                                acked, over every device; counted from the
-	                                store when the server is created */
+	                                store when the server is created, then
+	                                kept current by this server's own commits
+	                                only: when other processes share the data
+	                                directory it drifts, and
+	                                lc_server_queue_depth() is the exact
+	                                figure */
 	uint64_t errors_total;     /**< requests answered with an Error */
 	uint64_t errors[LC_SERVER_ERRCLASS_COUNT]; /**< the same, by
 	                                ::lc_server_error_class */
@@ -551,6 +556,29 @@ typedef struct lc_server_stats {
  *   once lc_server_flush() has committed it.
  */
 LC_API int lc_server_stats_get(const lc_server *srv, lc_server_stats *out);
+
+/**
+ * @brief Count the queue entries in the store, whoever wrote them.
+ *
+ * Every process serving the same data directory adds and removes queue
+ * entries, so the ::lc_server_stats.queue_depth gauge of one server,
+ * which follows only its own commits, drifts. This reads the exact
+ * figure from the store instead: the entries (message copies, receipts,
+ * notices) committed and not yet acked, over every device, by this
+ * server and by every other process on the directory. Writes of the
+ * current turn not yet committed by lc_server_flush() are not counted.
+ * With the LMDB backend the count is kept by the store (no scan): a
+ * read-only snapshot outside a turn, so it takes no write lock.
+ * @param[in]  srv   the server.
+ * @param[out] depth the count, set on success only.
+ * @return 0, ::LC_ERR_INVALID_ARG (NULL @p srv or @p depth),
+ *   ::LC_ERR_STORE_BUSY (no reader slot left in the store),
+ *   ::LC_ERR_STORE_CORRUPT, ::LC_ERR_STORE_VERSION, ::LC_ERR_NOMEM,
+ *   ::LC_ERR_IO (the store could not be read),
+ *   ::LC_ERR_INTERNAL (the store disagrees with this turn's own writes).
+ * @note Same thread rule as every call on @p srv: one thread at a time.
+ */
+LC_API int lc_server_queue_depth(const lc_server *srv, uint64_t *depth);
 
 #ifdef __cplusplus
 }

@@ -76,6 +76,12 @@ typedef struct lc_backend_ops {
 	int (*commit)(void *h);
 	void (*abort)(void *h);
 	void (*close)(void *h);
+	/* The number of entries in a table: as the open write transaction
+	 * sees it (its staged writes included), or, with none open, as last
+	 * committed by any process sharing the store (a read-only snapshot;
+	 * takes no write lock). 0, LC_ERR_INVALID_ARG, LC_ERR_STORE_BUSY,
+	 * LC_ERR_IO. */
+	int (*count)(void *h, int table, uint64_t *n);
 } lc_backend_ops;
 
 typedef struct lc_backend {

@@ -170,3 +170,25 @@ int lc_server_stats_get(const lc_server *srv, lc_server_stats *out)
 	out->version = v;
 	return 0;
 }
+
+/* The store's entry count, less this server's writes staged and not yet
+ * committed (they are in the open transaction the count reads). */
+int lc_server_queue_depth(const lc_server *srv, uint64_t *depth)
+{
+	int64_t pending;
+	uint64_t n;
+	int rc;
+
+	if (srv == NULL || depth == NULL)
+		return LC_ERR_INVALID_ARG;
+	rc = srv->be.ops->count(srv->be.h, LC_T_QUEUE, &n);
+	if (rc != 0)
+		return rc;
+	pending = srv->turn.depth + srv->req.depth;
+	if (pending < 0 && (uint64_t)-pending > UINT64_MAX - n)
+		return LC_ERR_INTERNAL;
+	if (pending > 0 && (uint64_t)pending > n)
+		return LC_ERR_INTERNAL;
+	*depth = pending < 0 ? n + (uint64_t)-pending : n - (uint64_t)pending;
+	return 0;
+}

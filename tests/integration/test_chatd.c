@@ -845,6 +845,39 @@ static int worker_of(const tclient *t)
 	return found;
 }
 
+/* Count the worker of a new client *c in seen[3]. For the last client
+ * (last != 0), force the spread: log it in again on a new connection
+ * while it joins the only busy worker and another has none; *connects
+ * (if not NULL) counts those connections. */
+static void spread_client(tclient **c, int seen[3], int last,
+			  unsigned *connects)
+{
+	int w = worker_of(*c);
+
+	ck_assert_int_ge(w, 0);
+	ck_assert_int_lt(w, 3);
+	seen[w]++;
+	while (last && (seen[0] == 0) + (seen[1] == 0) + (seen[2] == 0) >= 2) {
+		uint8_t sk[32], tok[32];
+		uint32_t dev = (*c)->dev;
+		char uid[65];
+
+		memcpy(sk, (*c)->sk, 32);
+		memcpy(tok, (*c)->token, 32);
+		snprintf(uid, sizeof uid, "%s", (*c)->uid);
+		seen[w]--;
+		tc_free(*c);
+		*c = tc_connect(D.port, NULL, sk);
+		ck_assert_ptr_nonnull(*c);
+		if (connects)
+			(*connects)++;
+		ck_assert_int_eq(tc_login_token(*c, uid, dev, tok), 0);
+		w = worker_of(*c);
+		ck_assert_int_ge(w, 0);
+		seen[w]++;
+	}
+}
+
 /* Take every push t has received (waiting up to ms for the first), ack
  * it, and hand Delivers to `got`; returns the number taken. */
 static int drain_pushes(tclient *t, int ms,
@@ -950,34 +983,8 @@ START_TEST(test_workers_live_delivery)
 	memset(&XW, 0, sizeof XW);
 	start(extra);
 	for (int i = 0; i < XW_USERS; i++) {
-		int w;
-
 		XW.c[i] = user();
-		w = worker_of(XW.c[i]);
-		ck_assert_int_ge(w, 0);
-		ck_assert_int_lt(w, 3);
-		seen[w]++;
-		/* force the spread: redo a client that joins the only busy
-		 * worker while another has none */
-		while (i == XW_USERS - 1 && (seen[0] == 0) + (seen[1] == 0) +
-		       (seen[2] == 0) >= 2) {
-			uint8_t sk[32], tok[32];
-			uint32_t dev = XW.c[i]->dev;
-			char uid[65];
-
-			memcpy(sk, XW.c[i]->sk, 32);
-			memcpy(tok, XW.c[i]->token, 32);
-			snprintf(uid, sizeof uid, "%s", XW.c[i]->uid);
-			seen[w]--;
-			tc_free(XW.c[i]);
-			XW.c[i] = tc_connect(D.port, NULL, sk);
-			ck_assert_ptr_nonnull(XW.c[i]);
-			ck_assert_int_eq(tc_login_token(XW.c[i], uid, dev, tok),
-					 0);
-			w = worker_of(XW.c[i]);
-			ck_assert_int_ge(w, 0);
-			seen[w]++;
-		}
+		spread_client(&XW.c[i], seen, i == XW_USERS - 1, NULL);
 	}
 	for (int w = 0; w < 3; w++)
 		spread += seen[w] > 0;
@@ -1064,6 +1071,152 @@ START_TEST(test_workers_live_delivery)
 	for (int c = 0; c < XW_USERS; c++)
 		if (XW.c[c])
 			tc_free(XW.c[c]);
+	stop();
+}
+END_TEST
+
+#define MX_USERS 6
+#define MX_OFFLINE_EACH 2
+
+/* The series of a scrape that must equal what the test did, each as a
+ * whole line. */
+static int mx_lines(char want[][96], unsigned connects)
+{
+	const unsigned n = MX_USERS, live = n * (n - 1),
+		       offline = (n - 1) * MX_OFFLINE_EACH;
+	int k = 0;
+
+	snprintf(want[k++], 96, "\nchatd_workers 3\n");
+	snprintf(want[k++], 96, "\nchatd_connections_open %u\n", n - 1);
+	snprintf(want[k++], 96, "\nchatd_connections_accepted_total %u\n",
+		 connects);
+	snprintf(want[k++], 96, "\nchatd_connections_authenticated %u\n",
+		 n - 1);
+	snprintf(want[k++], 96, "\nchatd_messages_total{kind=\"direct\"} %u\n",
+		 live + offline);
+	snprintf(want[k++], 96, "\nchatd_messages_total{kind=\"group\"} 0\n");
+	snprintf(want[k++], 96,
+		 "\nchatd_message_copies_total{route=\"live\"} %u\n", live);
+	snprintf(want[k++], 96,
+		 "\nchatd_message_copies_total{route=\"offline\"} %u\n",
+		 offline);
+	snprintf(want[k++], 96, "\nchatd_message_copies_acked_total %u\n",
+		 live);
+	snprintf(want[k++], 96, "\nchatd_queue_depth %u\n", offline);
+	snprintf(want[k++], 96,
+		 "\nchatd_message_sent_latency_seconds_count %u\n",
+		 live + offline);
+	snprintf(want[k++], 96,
+		 "\nchatd_message_delivery_latency_seconds_count %u\n", live);
+	snprintf(want[k++], 96,
+		 "\nchatd_push_notifications_total{outcome=\"queued\"} %u\n",
+		 offline);
+	return k;
+}
+
+/* Until every client but `gone` sees it offline (about 5 s at most). */
+static void wait_offline(tclient **c, int gone, const char *uid)
+{
+	for (int i = 0; i < MX_USERS; i++) {
+		int online = 1;
+
+		if (i == gone)
+			continue;
+		for (int t = 0; online && t < 250; t++) {
+			ck_assert_int_eq(presence_of(c[i], uid, &online), 0);
+			if (online)
+				usleep(20000);
+		}
+		ck_assert_msg(online == 0, "client %d (worker %d) sees %s "
+			      "online", i, worker_of(c[i]), uid);
+	}
+}
+
+/* Three workers, clients spread over them: /metrics answers for the
+ * whole server whichever worker takes the scrape, and once the traffic
+ * stops every scrape says the same, equal to what the test did. */
+START_TEST(test_workers_metrics_totals)
+{
+	const char *extra[] = { "--workers", "3", NULL };
+	tclient *c[MX_USERS];
+	int seen[3] = { 0 }, spread = 0, nwant, gone = MX_USERS - 1;
+	unsigned connects = MX_USERS;
+	char want[16][96], body[65536], first[4096] = "";
+	const char *wp[17];
+
+	start(extra);
+	for (int i = 0; i < MX_USERS; i++) {
+		c[i] = user();
+		spread_client(&c[i], seen, i == MX_USERS - 1, &connects);
+	}
+	for (int w = 0; w < 3; w++)
+		spread += seen[w] > 0;
+	ck_assert_int_ge(spread, 2);
+	/* live: everyone to everyone, delivered, acked, receipts acked */
+	for (int a = 0; a < MX_USERS; a++)
+		for (int b = 0; b < MX_USERS; b++)
+			if (a != b)
+				exchange(c[a], c[b], "counted");
+	/* offline: one device leaves, the others queue for it */
+	{
+		char uid[65];
+		uint32_t dev = c[gone]->dev;
+
+		snprintf(uid, sizeof uid, "%s", c[gone]->uid);
+		tc_free(c[gone]);
+		c[gone] = NULL;
+		wait_offline(c, gone, uid);
+		for (int a = 0; a < gone; a++)
+			for (int k = 0; k < MX_OFFLINE_EACH; k++) {
+				uint8_t mid[16];
+
+				randombytes_buf(mid, sizeof mid);
+				ck_assert_int_eq(tc_message(c[a], mid, uid, dev,
+							    "later"), 0);
+			}
+	}
+	nwant = mx_lines(want, connects);
+	for (int i = 0; i < nwant; i++)
+		wp[i] = want[i];
+	wp[nwant] = NULL;
+	body[0] = '\n'; /* the first series' line starts after one */
+	ck_assert_msg(metrics_reach(wp, body + 1, sizeof body - 1),
+		      "totals never reached:\n%.2000s", body + 1);
+	/* traffic stopped: every scrape, on any worker, says the same */
+	for (int s = 0; s < 15; s++) {
+		char got[4096] = "";
+
+		body[0] = '\n'; /* the first series' line starts after one */
+		ck_assert_int_eq(thttp(D.http_port, "GET", "/metrics", NULL,
+				       NULL, 0, body + 1, sizeof body - 1), 200);
+		for (int i = 0; i < nwant; i++) {
+			/* the series' line as scraped, whatever its value */
+			size_t name = (size_t)(strrchr(want[i], ' ') - want[i]);
+			char key[96];
+			const char *at, *end;
+
+			memcpy(key, want[i], name + 1);
+			key[name + 1] = '\0';
+			at = strstr(body, key);
+			end = at ? strchr(at + 1, '\n') : NULL;
+			ck_assert_msg(end != NULL, "scrape %d lacks %s", s,
+				      want[i] + 1);
+			strncat(got, at, (size_t)(end - at));
+		}
+		strcat(got, "\n");
+		if (s == 0)
+			strcpy(first, got);
+		ck_assert_str_eq(got, first);
+		for (int i = 0; i < nwant; i++)
+			ck_assert_msg(strstr(got, want[i]) != NULL,
+				      "scrape %d: %s wanted, got:%s", s,
+				      want[i] + 1, got);
+	}
+	fprintf(stderr, "workers=3 spread=%d/%d/%d: 15 scrapes agree on the "
+		"totals\n", seen[0], seen[1], seen[2]);
+	for (int i = 0; i < MX_USERS; i++)
+		if (c[i])
+			tc_free(c[i]);
 	stop();
 }
 END_TEST
@@ -1378,6 +1531,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_workers_share_the_store);
 	tcase_add_test(tc, test_abuse_limits_per_address);
 	tcase_add_test(tc, test_workers_live_delivery);
+	tcase_add_test(tc, test_workers_metrics_totals);
 	suite_add_tcase(s, tc);
 	return s;
 }

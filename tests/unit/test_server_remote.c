@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* not every helper of the shared harness is used here */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -261,6 +263,100 @@ START_TEST(remote_device_presence)
 END_TEST
 
 /* A caller built against the version 1 header: callbacks end at log. */
+static uint64_t depth_now(void)
+{
+	uint64_t n = UINT64_MAX;
+
+	ck_assert_int_eq(lc_server_queue_depth(H.s, &n), 0);
+	return n;
+}
+
+static uint64_t depth_gauge(void)
+{
+	lc_server_stats st = { .version = LC_SERVER_STATS_VERSION };
+
+	ck_assert_int_eq(lc_server_stats_get(H.s, &st), 0);
+	return st.queue_depth;
+}
+
+/* Another process on the same directory queues one entry for `to`. */
+static void enqueue_from_child(hclient *from, hclient *to, unsigned n)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		lc_server *s2 = NULL;
+		lc_addr f, t;
+		uint8_t mid[16];
+		ProtobufCBinaryData body = { 3, (uint8_t *)"hey" };
+		int rc;
+
+		strcpy(f.uid, from->uid);
+		f.dev = from->dev;
+		strcpy(t.uid, to->uid);
+		t.dev = to->dev;
+		mid_of(mid, n);
+		rc = lc_server_new(&s2, &H.cfg, &r_cb, NULL);
+		if (rc == 0)
+			rc = lc_deliver(s2, &t, &f, mid, NULL,
+					LIBCHAT__CIPHER_TYPE__CIPHER_RATCHET,
+					&body, H.now);
+		if (rc == 0)
+			rc = lc_server_flush(s2, H.now);
+		lc_server_free(s2);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The store's count sees every process's commits and none of this turn's
+ * uncommitted writes; the gauge follows only this server's commits. */
+START_TEST(queue_depth_across_processes)
+{
+	hclient *a = h_user(), *b = h_user();
+	hclient *to[1] = { b };
+	uint8_t mid[16];
+	uint64_t n = 7;
+
+	ck_assert_int_eq(lc_server_queue_depth(NULL, &n), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(lc_server_queue_depth(H.s, NULL), LC_ERR_INVALID_ARG);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_uint_eq(depth_now(), 0);
+	h_disconnect(b);
+	mid_of(mid, 1);
+	ck_assert_int_eq(h_send(a, mid, to, 1, "one"), 0);
+	ck_assert_uint_eq(depth_now(), 1);
+	/* staged in the open transaction, not committed: not counted */
+	mid_of(mid, 2);
+	h_feed_send(a, mid, to, NULL, 1, "two");
+	ck_assert_uint_eq(depth_now(), 1);
+	h_flush();
+	ck_assert_uint_eq(depth_now(), 2);
+	ck_assert_uint_eq(depth_gauge(), 2);
+	/* two other processes each commit an entry */
+	enqueue_from_child(a, b, 3);
+	enqueue_from_child(b, a, 4);
+	ck_assert_uint_eq(depth_now(), 4);
+	ck_assert_uint_eq(depth_gauge(), 2); /* this server's own view */
+	/* b reads and acks its three entries here; a's delivered receipts
+	 * (a is connected) are queued in their place */
+	h_connect(b);
+	ck_assert_int_eq(h_login_token(b), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		lc_envelope *d = h_push(b, DELIVER);
+
+		ck_assert_ptr_nonnull(d);
+		h_ack_push(b, d);
+		lc_envelope_free(d, NULL);
+	}
+	ck_assert_uint_eq(depth_now(), 4);
+	ck_assert_uint_eq(h_count(b, DELIVER), 0);
+}
+END_TEST
+
 START_TEST(callbacks_version_1)
 {
 	size_t n = offsetof(lc_server_callbacks, queued);
@@ -300,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, device_state_callback);
 	tcase_add_test(tc, remote_device_presence);
 	tcase_add_test(tc, callbacks_version_1);
+	tcase_add_test(tc, queue_depth_across_processes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

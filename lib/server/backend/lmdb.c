@@ -277,9 +277,30 @@ static void be_close(void *h)
 	lc_free(&b->mem, b);
 }
 
+/* mdb_stat() is O(1): the entry count is kept in the database's root.
+ * MDB_NOTLS lets a read-only snapshot coexist with nothing else open. */
+static int be_count(void *h, int table, uint64_t *n)
+{
+	struct lmdb_backend *b = h;
+	MDB_txn *t = b->txn;
+	MDB_stat st;
+	int rc;
+
+	if (table < 0 || table >= LC_T_COUNT || n == NULL)
+		return LC_ERR_INVALID_ARG;
+	if (t == NULL && (rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &t)))
+		return map_err(rc);
+	rc = mdb_stat(t, b->dbi[table], &st);
+	if (b->txn == NULL)
+		mdb_txn_abort(t);
+	if (rc == 0)
+		*n = (uint64_t)st.ms_entries;
+	return map_err(rc);
+}
+
 static const lc_backend_ops lmdb_ops = {
 	be_get, be_put, be_del, be_next, be_last, be_savepoint, be_release,
-	be_rollback, be_commit, be_abort, be_close,
+	be_rollback, be_commit, be_abort, be_close, be_count,
 };
 
 static int open_tables(struct lmdb_backend *b)
