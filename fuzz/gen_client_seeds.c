@@ -125,6 +125,26 @@ int main(int argc, char **argv)
 		put(dir, "error_stale", &e);
 	}
 	{
+		/* to a group Send: a missing device and a gone one */
+		Libchat__Error er = LIBCHAT__ERROR__INIT;
+		Libchat__Address ms = LIBCHAT__ADDRESS__INIT;
+		Libchat__Address ex = LIBCHAT__ADDRESS__INIT;
+		Libchat__Address *mp[1] = { &ms }, *xp[1] = { &ex };
+		ms.user_id = "peer";
+		ms.device_id = 2;
+		ex.user_id = "gone";
+		ex.device_id = 1;
+		er.code = 1719;
+		er.missing_devices = mp;
+		er.n_missing_devices = 1;
+		er.extra_devices = xp;
+		er.n_extra_devices = 1;
+		e.request_id = 8; /* LC_CL_REQ_SEND, a group message */
+		e.body_case = LIBCHAT__ENVELOPE__BODY_ERROR;
+		e.error = &er;
+		put(dir, "error_stale_group", &e);
+	}
+	{
 		Libchat__PresenceUpdate pu = LIBCHAT__PRESENCE_UPDATE__INIT;
 		Libchat__PrekeysLow pl = LIBCHAT__PREKEYS_LOW__INIT;
 		pu.user_id = "peer";

@@ -193,10 +193,15 @@ int lc_cl_encrypt_all(lc_client *c, lc_targets *t, const uint8_t *pt,
 		      uint8_t **bodies);
 int lc_cl_receipts_init(lc_client *c, const uint8_t *mid,
 			const lc_targets *t);
+/* kh: for a group message, the targets holding the sender key already
+ * (those whose session is still in kh), or NULL. */
 int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 		    lc_targets *t, const uint8_t *pt, size_t plen,
 		    const uint8_t *gid, const uint8_t *gbody, size_t glen,
-		    uint64_t now);
+		    const lc_targets *kh, uint64_t now);
+/* group.c: STALE_DEVICES to a group message: learn the devices named */
+void lc_cl_group_stale(lc_client *c, const char *chat,
+		       const Libchat__Error *err, uint64_t now);
 uint8_t *lc_cl_padded_content(lc_client *c, const lc_store_message *m,
 			      const char *hint, size_t *plen, int *rc);
 int lc_cl_queue(lc_client *c, const char *chat, uint32_t kind,

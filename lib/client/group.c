@@ -455,7 +455,7 @@ static int group_emit(lc_client *c, const lc_store_message *m,
 		rc = key_save(c, nm, nl, sk);
 	if (rc == 0)
 		rc = lc_cl_emit_send(c, m->id, m->chat_id, d, dpt, dplen, gid,
-				     body, blen, now);
+				     body, blen, t, now);
 	if (rc == 0)
 		rc = dist_save(c, gid, &ds);
 	if (pt)
@@ -503,6 +503,42 @@ int lc_cl_group_send_one(lc_client *c, const lc_store_message *m,
 	}
 	c->mem.free(g, c->mem.user_data);
 	return rc;
+}
+
+/* STALE_DEVICES to a group message: fetch the bundles of every user the
+ * server named (of every member when it named none), which starts sessions
+ * with new devices and drops gone ones from the device lists, and ask for
+ * the member list again when a named device is not a current member's.
+ * The fetch answers send the message again, its key going pairwise to
+ * exactly the devices lacking it. */
+void lc_cl_group_stale(lc_client *c, const char *chat,
+		       const Libchat__Error *err, uint64_t now)
+{
+	Libchat__Address **lists[2] = { err->missing_devices,
+					err->extra_devices };
+	size_t counts[2] = { err->n_missing_devices, err->n_extra_devices };
+	int asked = c->blocked;
+	uint8_t gid[16];
+	grp *g;
+
+	if (gid_of_chat(chat, gid))
+		return;
+	if (err->n_extra_devices || err->n_missing_devices == 0)
+		(void)lc_client_group_info(c, gid, now);
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (lists[l][i] && lc_cl_valid_uid(lists[l][i]->user_id))
+				(void)lc_cl_fetch(c, lists[l][i]->user_id, now);
+	if (err->n_missing_devices == 0 && err->n_extra_devices == 0 &&
+	    (g = c->mem.malloc(sizeof *g, c->mem.user_data)) != NULL) {
+		if (grp_load(c, gid, g) == 0)
+			for (size_t i = 0; i < g->n; i++)
+				(void)lc_cl_fetch(c, g->uid[i], now);
+		c->mem.free(g, c->mem.user_data);
+		(void)lc_cl_fetch(c, c->uid, now);
+	}
+	if (c->blocked == asked)
+		lc_cl_outbox_pump(c, now); /* nothing to wait for */
 }
 
 /* ------------------------------------------------------------ receiving */

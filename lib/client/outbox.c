@@ -186,12 +186,12 @@ int lc_cl_encrypt_all(lc_client *c, lc_targets *t, const uint8_t *pt,
 int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 		    lc_targets *t, const uint8_t *pt, size_t plen,
 		    const uint8_t *gid, const uint8_t *gbody, size_t glen,
-		    uint64_t now)
+		    const lc_targets *kh, uint64_t now)
 {
 	Libchat__Send s = LIBCHAT__SEND__INIT;
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
 	Libchat__Ciphertext *ct, **cp;
-	Libchat__Address *ad;
+	Libchat__Address *ad, *ha = NULL, **hp = NULL;
 	uint8_t **bodies;
 	lc_cl_pending *p;
 	size_t n = t->n ? t->n : 1;
@@ -201,7 +201,21 @@ int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 	cp = c->mem.calloc(n, sizeof *cp, c->mem.user_data);
 	ad = c->mem.calloc(n, sizeof *ad, c->mem.user_data);
 	bodies = c->mem.calloc(n, sizeof *bodies, c->mem.user_data);
-	if (ct && cp && ad && bodies)
+	if (kh && kh->n) {
+		ha = c->mem.calloc(kh->n, sizeof *ha, c->mem.user_data);
+		hp = c->mem.calloc(kh->n, sizeof *hp, c->mem.user_data);
+	}
+	for (size_t i = 0; ha && hp && i < kh->n; i++) {
+		if (kh->s[i] == NULL)
+			continue; /* given the key in this Send */
+		libchat__address__init(&ha[s.n_key_holders]);
+		ha[s.n_key_holders].user_id = (char *)kh->uid[i];
+		ha[s.n_key_holders].device_id = kh->dev[i];
+		hp[s.n_key_holders] = &ha[s.n_key_holders];
+		s.n_key_holders++;
+	}
+	s.key_holders = hp;
+	if (ct && cp && ad && bodies && (!(kh && kh->n) || (ha && hp)))
 		rc = lc_cl_encrypt_all(c, t, pt, plen, ct, ad, bodies);
 	for (size_t i = 0; rc == 0 && i < t->n; i++)
 		cp[i] = &ct[i];
@@ -227,6 +241,8 @@ int lc_cl_emit_send(lc_client *c, const uint8_t *mid, const char *key,
 	c->mem.free(cp, c->mem.user_data);
 	c->mem.free(ad, c->mem.user_data);
 	c->mem.free(bodies, c->mem.user_data);
+	c->mem.free(ha, c->mem.user_data);
+	c->mem.free(hp, c->mem.user_data);
 	return rc;
 }
 
@@ -316,7 +332,7 @@ static int send_one(lc_client *c, const lc_store_message *m, uint64_t now)
 		pt = lc_cl_padded_content(c, m, m->chat_id, &plen, &rc);
 	if (rc == 0)
 		rc = lc_cl_emit_send(c, m->id, m->chat_id, t, pt, plen, NULL,
-				     NULL, 0, now);
+				     NULL, 0, NULL, now);
 	if (pt)
 		sodium_free(pt);
 	lc_cl_targets_free(t);
@@ -517,11 +533,14 @@ void lc_cl_on_send_answer(lc_client *c, lc_cl_pending *p,
 			memcpy(c->stale_mid, p->mid, LC_CLIENT_ID_LEN);
 			c->stale_count = 0;
 		}
-		if (strncmp(p->uid, "g:", 2) == 0 ||
-		    ++c->stale_count > LC_CL_MAX_STALE) {
+		if (++c->stale_count > LC_CL_MAX_STALE) {
 			/* the device lists do not settle: give up */
 			lc_cl_fail(c, p->mid, code, now);
 			lc_cl_outbox_pump(c, now);
+			break;
+		}
+		if (strncmp(p->uid, "g:", 2) == 0) {
+			lc_cl_group_stale(c, p->uid, e->error, now);
 			break;
 		}
 		(void)lc_cl_fetch(c, p->uid, now);

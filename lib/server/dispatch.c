@@ -88,6 +88,7 @@ int lc_srv_handle_envelope(lc_server *s, lc_server_conn *c,
 		return 0;
 	}
 	s->retry_after = 0;
+	s->n_stale = 0;
 	s->n_touched = 0;
 	if ((rc = lc_addrlimit_pre(s, c, e, now)) != 0) {
 		lc_srv_error(s, c, e->request_id, rc, s->retry_after);

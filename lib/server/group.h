@@ -25,6 +25,11 @@ int lc_group_save(lc_server *s, const lc_group *g);
 int lc_group_member_put(lc_server *s, const uint8_t *gid, const char *uid,
 			uint8_t role);
 int lc_group_member_del(lc_server *s, const uint8_t *gid, const char *uid);
+/* Does the group Send m name every current member device but me once,
+ * in copies or key_holders, and nothing else? 0, or
+ * LC_ERR_STALE_DEVICES with s->stale filled. */
+int lc_group_cover(lc_server *s, const Libchat__Send *m, const lc_group *g,
+		   const lc_addr *me);
 /* Index of uid in g, or -1. */
 int lc_group_find(const lc_group *g, const char *uid);
 

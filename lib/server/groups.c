@@ -324,6 +324,18 @@ int lc_group_fanout(lc_server *s, const Libchat__Send *m, const lc_addr *me,
 		rc = LC_ERR_NOT_MEMBER;
 	if (rc == 0 && m->group_body.len == 0 && m->n_copies == 0)
 		rc = LC_ERR_INVALID_ARG;
+	if (rc == 0 && m->n_key_holders && m->group_body.len == 0)
+		rc = LC_ERR_INVALID_ARG;
+	for (size_t i = 0; rc == 0 && i < m->n_key_holders; i++) {
+		const Libchat__Address *a = m->key_holders[i];
+		if (a == NULL || !lc_valid_uid(a->user_id) || a->device_id == 0)
+			rc = LC_ERR_INVALID_ARG;
+	}
+	for (size_t i = 0; rc == 0 && i < m->n_copies; i++)
+		if (lc_group_find(g, m->copies[i]->to->user_id) < 0)
+			rc = LC_ERR_FORBIDDEN;
+	if (rc == 0 && m->group_body.len)
+		rc = lc_group_cover(s, m, g, me);
 	for (size_t i = 0; rc == 0 && i < m->n_copies; i++) {
 		const Libchat__Ciphertext *ct = m->copies[i];
 		lc_addr to;

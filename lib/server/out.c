@@ -104,11 +104,38 @@ static int wire_code(int code)
 	}
 }
 
+/* The devices of a STALE_DEVICES answer, into err (free *buf, *ptrs). */
+static int stale_lists(lc_server *s, Libchat__Error *err,
+		       Libchat__Address **buf, Libchat__Address ***ptrs)
+{
+	size_t n = s->n_stale, nm = 0, nx = 0;
+
+	*buf = lc_calloc(&s->mem, n, sizeof **buf);
+	*ptrs = lc_calloc(&s->mem, n, sizeof **ptrs);
+	if (*buf == NULL || *ptrs == NULL)
+		return LC_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++)
+		nm += !s->stale[i].extra;
+	for (size_t i = 0; i < n; i++) {
+		Libchat__Address *a = &(*buf)[i];
+		libchat__address__init(a);
+		a->user_id = s->stale[i].a.uid;
+		a->device_id = s->stale[i].a.dev;
+		(*ptrs)[s->stale[i].extra ? nm + nx++ : i - nx] = a;
+	}
+	err->n_missing_devices = nm;
+	err->missing_devices = *ptrs;
+	err->n_extra_devices = nx;
+	err->extra_devices = *ptrs + nm;
+	return 0;
+}
+
 void lc_srv_error(lc_server *s, lc_server_conn *c, uint64_t rid, int code,
 		  uint64_t retry_after)
 {
 	Libchat__Error err = LIBCHAT__ERROR__INIT;
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	Libchat__Address *buf = NULL, **ptrs = NULL;
 	int wire = wire_code(code);
 
 	if (wire != code)
@@ -121,8 +148,20 @@ void lc_srv_error(lc_server *s, lc_server_conn *c, uint64_t rid, int code,
 	e.request_id = rid;
 	e.body_case = LIBCHAT__ENVELOPE__BODY_ERROR;
 	e.error = &err;
-	if (lc_srv_emit(s, c, &e))
+	if (wire == LC_ERR_STALE_DEVICES && s->n_stale &&
+	    (stale_lists(s, &err, &buf, &ptrs) || lc_srv_emit(s, c, &e))) {
+		/* too many to list: the bare code still says "refetch" */
+		err.n_missing_devices = err.n_extra_devices = 0;
+		if (lc_srv_emit(s, c, &e))
+			lc_srv_log(s, LC_SERVER_LOG_ERROR,
+				   "cannot queue an error");
+	} else if (!(wire == LC_ERR_STALE_DEVICES && s->n_stale) &&
+		   lc_srv_emit(s, c, &e)) {
 		lc_srv_log(s, LC_SERVER_LOG_ERROR, "cannot queue an error");
+	}
+	s->n_stale = 0;
+	lc_free(&s->mem, buf);
+	lc_free(&s->mem, ptrs);
 }
 
 void lc_srv_drop_held(lc_server *s, lc_server_conn *c)

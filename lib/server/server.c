@@ -140,6 +140,7 @@ void lc_server_free(lc_server *s)
 			lc_free(&s->mem, u);
 		}
 	lc_free(&s->mem, s->touched);
+	lc_free(&s->mem, s->stale);
 	lc_free(&s->mem, s->hooks);
 	lc_free(&s->mem, s->rq);
 	lc_free(&s->mem, s->lat_at[0]);

@@ -107,6 +107,12 @@ struct lc_stat_delta {
 	int64_t depth;
 };
 
+/* A device named in a STALE_DEVICES answer. */
+struct lc_stale {
+	lc_addr a;
+	uint8_t extra; /* 1: named but not current; 0: current but missing */
+};
+
 /* Work to do once the current request's writes are kept. */
 struct lc_touch {
 	lc_addr to;
@@ -132,6 +138,8 @@ struct lc_server {
 	struct lc_touch *rq;         /* queued callbacks due after the commit */
 	size_t n_rq, cap_rq;
 	uint64_t retry_after;        /* set by a handler with its error */
+	struct lc_stale *stale;      /* set by a handler with STALE_DEVICES */
+	size_t n_stale, cap_stale;
 	char dummy_hash[crypto_pwhash_STRBYTES]; /* for unknown accounts */
 	uint8_t *static_private;     /* sodium_malloc'd, or NULL */
 	lc_server_stats stats;       /* what lc_server_stats_get() copies */
@@ -189,6 +197,8 @@ int lc_srv_ack(lc_server *s, lc_server_conn *c, uint64_t rid,
 	       Libchat__Ack *ack, uint64_t now);
 void lc_srv_error(lc_server *s, lc_server_conn *c, uint64_t rid, int code,
 		  uint64_t retry_after);
+/* ---- group_cover.c: record a device for the STALE_DEVICES answer */
+int lc_stale_add(lc_server *s, const char *uid, uint32_t dev, int extra);
 void lc_srv_drop_held(lc_server *s, lc_server_conn *c);
 void lc_srv_log(lc_server *s, int level, const char *fmt, ...)
 #if defined(__GNUC__)

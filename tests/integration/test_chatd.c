@@ -1403,12 +1403,24 @@ static int ack_group_events(tclient *t)
 	return n;
 }
 
+/* A group message whose sender says the devices of holders (NULL
+ * terminated, or NULL) hold its sender key. */
 static int group_send(tclient *t, const uint8_t gid[16], const uint8_t mid[16],
-		      const char *body)
+		      const char *body, tclient *const *holders)
 {
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
 	Libchat__Send sd = LIBCHAT__SEND__INIT;
+	Libchat__Address ad[4], *ap[4];
 	int rc;
+
+	while (holders && holders[sd.n_key_holders]) {
+		size_t i = sd.n_key_holders++;
+		libchat__address__init(&ad[i]);
+		ad[i].user_id = holders[i]->uid;
+		ad[i].device_id = holders[i]->dev;
+		ap[i] = &ad[i];
+	}
+	sd.key_holders = ap;
 
 	sd.message_id.data = (uint8_t *)mid;
 	sd.message_id.len = 16;
@@ -1435,7 +1447,7 @@ START_TEST(test_group_fanout_and_authorisation)
 	Libchat__GroupRemove gr = LIBCHAT__GROUP_REMOVE__INIT;
 	char *members[2];
 	uint8_t gid[16], mid[16];
-	tclient *to[2];
+	tclient *to[3];
 
 	start(NULL);
 	a = user();
@@ -1461,7 +1473,7 @@ START_TEST(test_group_fanout_and_authorisation)
 
 	/* the outsider posts, then tries to remove a member */
 	randombytes_buf(mid, 16);
-	ck_assert_int_eq(group_send(x, gid, mid, "let me in"),
+	ck_assert_int_eq(group_send(x, gid, mid, "let me in", NULL),
 			 -LIBCHAT__ERROR_CODE__ERROR_NOT_MEMBER);
 	gr.group_id.data = gid;
 	gr.group_id.len = 16;
@@ -1479,9 +1491,10 @@ START_TEST(test_group_fanout_and_authorisation)
 
 	/* the admin's message reaches both members, each with a receipt */
 	randombytes_buf(mid, 16);
-	ck_assert_int_eq(group_send(a, gid, mid, "hi all"), 0);
 	to[0] = b;
 	to[1] = c;
+	to[2] = NULL;
+	ck_assert_int_eq(group_send(a, gid, mid, "hi all", to), 0);
 	for (int i = 0; i < 2; i++) {
 		d = tc_wait(to[i], DELIVER, 0, 5000);
 		ck_assert_ptr_nonnull(d);

@@ -9,6 +9,11 @@ under both key-change policies of `chat --on-key-change`:
   runs) until `trust`, which sends it; so does a message to a group Bob
   is in (its sender key would reach the new key).
 
+Then a group: Bob reinstalls once more and stays silent; Alice's next
+group message is refused by chatd as STALE_DEVICES, her `chat` gives its
+sender key to the new device and resends, and the new device reads it with
+no direct message in between.
+
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
 import importlib.machinery
@@ -130,6 +135,26 @@ def hold_policy(d, bob):
     print("ok: hold: trust sends what was held, in order")
 
 
+def group_new_device(d):
+    ev = d.chat("Alice", "group", "create", "crew", BOB,
+                demo.PEOPLE["Carol"][1])
+    expect(events(ev, "group"), "Alice made a group with Bob, Carol: %r" % ev)
+    d.send("Alice", "group:crew", "crew one")
+    expect(texts(d, "Carol") == ["crew one"], "Carol read the group")
+    dev = reinstall(d, "Bob5")
+    ev = d.chat("Alice", "send", "group:crew", "crew two")
+    ch = events(ev, "identity_changed")
+    expect(len(ch) == 1 and ch[0]["device"] == dev,
+           "the group send found Bob's new device: %r" % ev)
+    expect(events(ev, "receipt")[-1:] and
+           events(ev, "receipt")[-1]["state"] == "sent",
+           "the group message went out: %r" % ev)
+    expect(texts(d, "Bob5") == ["crew two"],
+           "Bob's new device reads the group with no direct message")
+    expect(texts(d, "Carol") == ["crew two"], "Carol reads it once")
+    print("ok: group: a member's new device found and given the key")
+
+
 def main():
     d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
     try:
@@ -141,6 +166,8 @@ def main():
         expect(texts(d, "Bob") == ["before"], "Bob read the first message")
         continue_policy(d, users["Bob"])
         hold_policy(d, users["Bob"])
+        d.register("Carol")
+        group_new_device(d)
         return 0
     except demo.StepFailed as e:
         print("FAILED: expected %s" % e)

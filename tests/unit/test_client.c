@@ -566,7 +566,7 @@ static void send_raw_content(tc *a, tc *b, const uint8_t *content, size_t n)
 	t->n_peer = t->n;
 	ck_assert_int_eq(lc_pad(content, n, pt, sizeof pt, &plen), 0);
 	ck_assert_int_eq(lc_cl_emit_send(c, mid, lc_client_user_id(b->c), t, pt,
-					 plen, NULL, NULL, 0, T.now), 0);
+					 plen, NULL, NULL, 0, NULL, T.now), 0);
 	lc_cl_targets_free(t);
 	c->mem.free(t, c->mem.user_data);
 	pump();
@@ -1027,6 +1027,103 @@ START_TEST(client_identity_change_held_group)
 	ck_assert_int_eq(outbox_count(a), 0);
 	ck_assert_int_eq(lc_client_chat_held(a->c, chat), 0);
 	teardown();
+}
+END_TEST
+
+/* A member reinstalls and never writes: the next group message is
+ * refused as STALE_DEVICES, the sender gives its key to the new device
+ * and resends, and the new device reads it with no direct message. */
+static void reinstall_and_group_send(uint32_t flags, const char *pa,
+				     const char *pb, const char *pc)
+{
+	tc *a, *b, *b2, *cc;
+	const char *members[2];
+	uint8_t gid[16], id[16];
+	char bob[65], carol[65];
+
+	setup();
+	a = user(pa);
+	b = user(pb);
+	cc = user(pc);
+	if (flags) {
+		kill_client(a);
+		a->flags = flags;
+		client_open(a);
+		connect_client(a);
+		pump();
+	}
+	strcpy(bob, lc_client_user_id(b->c));
+	strcpy(carol, lc_client_user_id(cc->c));
+	members[0] = bob;
+	members[1] = carol;
+	ck_assert_int_eq(lc_client_group_create(a->c, "team", members, 2,
+						T.now), 0);
+	pump();
+	memcpy(gid, a->group_id, 16);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "one", 3, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 1);
+	ck_assert_int_eq(cc->n_msgs, 1);
+
+	/* Bob reinstalls: a new device with a new identity key, silent */
+	kill_client(b);
+	b2 = client_new();
+	connect_client(b2);
+	ck_assert_int_eq(lc_client_login(b2->c, pb, NULL, "correct horse",
+					 T.now), 0);
+	pump();
+	ck_assert_int_eq(b2->state, LC_CLIENT_READY);
+	ck_assert_int_eq(a->identity_changes, 0);
+	ck_assert_int_eq(lc_client_send_group_text(a->c, gid, "two", 3, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(a->identity_changes, 1);
+	if (flags & LC_CLIENT_HOLD_ON_KEY_CHANGE) {
+		/* the key would reach the new device: it waits */
+		ck_assert_int_eq(lc_client_identity_held(a->c, bob), 1);
+		ck_assert_int_eq(b2->n_msgs, 0);
+		ck_assert_int_eq(cc->n_msgs, 1);
+		ck_assert_int_eq(outbox_count(a), 1);
+		ck_assert_int_eq(lc_client_trust_identity(a->c, bob, T.now), 0);
+		pump();
+	}
+	ck_assert_int_eq(outbox_count(a), 0);
+	ck_assert_int_eq(a->send_failures, 0);
+	ck_assert_int_eq(b2->n_msgs, 1);
+	ck_assert_str_eq(b2->text[0], "two");
+	ck_assert_int_eq(b2->n_errors, 0);
+	ck_assert_int_eq(cc->n_msgs, 2);
+	ck_assert_str_eq(cc->text[1], "two");
+	/* Carol's next message reaches the new device too */
+	ck_assert_int_eq(lc_client_send_group_text(cc->c, gid, "three", 5, id,
+						   T.now), 0);
+	pump();
+	ck_assert_int_eq(b2->n_msgs, 2);
+	ck_assert_str_eq(b2->text[1], "three");
+	ck_assert_int_eq(cc->send_failures, 0);
+	/* the old device, back, reads both */
+	client_open(b);
+	connect_client(b);
+	pump();
+	ck_assert_int_eq(b->n_msgs, 3);
+	ck_assert_str_eq(b->text[1], "two");
+	ck_assert_str_eq(b->text[2], "three");
+	ck_assert_int_eq(b2->n_errors, 0);
+	teardown();
+}
+
+START_TEST(client_group_new_device_discovered)
+{
+	reinstall_and_group_send(0, "+15550000191", "+15550000192",
+				 "+15550000193");
+}
+END_TEST
+
+START_TEST(client_group_new_device_held)
+{
+	reinstall_and_group_send(LC_CLIENT_HOLD_ON_KEY_CHANGE, "+15550000194",
+				 "+15550000195", "+15550000196");
 }
 END_TEST
 
@@ -1910,6 +2007,8 @@ static Suite *client_suite(void)
 	tcase_add_test(t, client_identity_change_held_group);
 	tcase_add_test(t, client_groups_and_presence);
 	tcase_add_test(t, client_group_messages);
+	tcase_add_test(t, client_group_new_device_discovered);
+	tcase_add_test(t, client_group_new_device_held);
 	tcase_add_test(t, client_heartbeat_and_timeout);
 	tcase_add_test(t, client_bad_arguments);
 	tcase_add_test(t, client_new_allocation_failures);

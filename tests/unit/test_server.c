@@ -984,12 +984,24 @@ static int group_op(hclient *cl, Libchat__Envelope__BodyCase body,
 	return h_call(cl, &e, NULL);
 }
 
+/* A group message whose sender says every device of holders (a NULL
+ * terminated list, or NULL) has its sender key. */
 static int group_send(hclient *cl, const uint8_t gid[16],
-		      const uint8_t mid[16], const char *body)
+		      const uint8_t mid[16], const char *body,
+		      hclient *const *holders)
 {
 	Libchat__Send s = LIBCHAT__SEND__INIT;
 	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	Libchat__Address ad[8], *ap[8];
 
+	while (holders && holders[s.n_key_holders]) {
+		size_t i = s.n_key_holders++;
+		libchat__address__init(&ad[i]);
+		ad[i].user_id = holders[i]->uid;
+		ad[i].device_id = holders[i]->dev;
+		ap[i] = &ad[i];
+	}
+	s.key_holders = ap;
 	s.message_id.data = (uint8_t *)mid;
 	s.message_id.len = 16;
 	s.group_id.data = (uint8_t *)gid;
@@ -1036,9 +1048,12 @@ START_TEST(server_groups)
 
 	/* A non-member cannot post; a member's post fans out. */
 	mid_of(mid, 400);
-	ck_assert_int_eq(group_send(x, gid, mid, "intruder"), LC_ERR_NOT_MEMBER);
-	ck_assert_int_eq(group_send(x, bad, mid, "intruder"), LC_ERR_NO_SUCH_GROUP);
-	ck_assert_int_eq(group_send(b, gid, mid, "hi all"), 0);
+	ck_assert_int_eq(group_send(x, gid, mid, "intruder", NULL), LC_ERR_NOT_MEMBER);
+	ck_assert_int_eq(group_send(x, bad, mid, "intruder", NULL), LC_ERR_NO_SUCH_GROUP);
+	{
+		hclient *ac[3] = { a, c, NULL };
+		ck_assert_int_eq(group_send(b, gid, mid, "hi all", ac), 0);
+	}
 	ck_assert_ptr_null(h_push(b, LIBCHAT__ENVELOPE__BODY_DELIVER));
 	ck_assert_ptr_null(h_push(x, LIBCHAT__ENVELOPE__BODY_DELIVER));
 	d = expect_deliver(a, mid, b, "hi all");
@@ -1065,7 +1080,7 @@ START_TEST(server_groups)
 	ck_assert_uint_eq(ev->group_event->group->n_members, 3);
 	lc_envelope_free(ev, NULL);
 	mid_of(mid, 401);
-	ck_assert_int_eq(group_send(c, gid, mid, "let me in"), LC_ERR_NOT_MEMBER);
+	ck_assert_int_eq(group_send(c, gid, mid, "let me in", NULL), LC_ERR_NOT_MEMBER);
 
 	/* The admin leaves: a remaining member becomes admin. */
 	ck_assert_int_eq(group_op(a, LIBCHAT__ENVELOPE__BODY_GROUP_LEAVE, gid,
@@ -1076,6 +1091,155 @@ START_TEST(server_groups)
 				  xs, 1) == 0 ||
 			 group_op(x, LIBCHAT__ENVELOPE__BODY_GROUP_REMOVE, gid,
 				  bc, 1) == 0, 1);
+}
+END_TEST
+
+/* A group Send with pairwise copies to cp and key holders kh (each a
+ * (client, device) list; device 0: the client's own); the answer. */
+typedef struct hdev {
+	hclient *cl;
+	uint32_t dev;
+} hdev;
+
+static lc_envelope *group_send_ex(hclient *cl, const uint8_t gid[16],
+				  const uint8_t mid[16], const char *body,
+				  const hdev *cp, size_t ncp, const hdev *kh,
+				  size_t nkh)
+{
+	Libchat__Send s = LIBCHAT__SEND__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT, *a;
+	Libchat__Ciphertext ct[8], *ctp[8];
+	Libchat__Address ad[16], *hp[8];
+
+	for (size_t i = 0; i < ncp + nkh; i++) {
+		const hdev *h = i < ncp ? &cp[i] : &kh[i - ncp];
+		libchat__address__init(&ad[i]);
+		ad[i].user_id = h->cl->uid;
+		ad[i].device_id = h->dev ? h->dev : h->cl->dev;
+	}
+	for (size_t i = 0; i < ncp; i++) {
+		libchat__ciphertext__init(&ct[i]);
+		ct[i].to = &ad[i];
+		ct[i].type = LIBCHAT__CIPHER_TYPE__CIPHER_PREKEY;
+		ct[i].body.data = (uint8_t *)"skd";
+		ct[i].body.len = 3;
+		ctp[i] = &ct[i];
+	}
+	for (size_t i = 0; i < nkh; i++)
+		hp[i] = &ad[ncp + i];
+	s.message_id.data = (uint8_t *)mid;
+	s.message_id.len = 16;
+	s.group_id.data = (uint8_t *)gid;
+	s.group_id.len = 16;
+	s.group_body.data = (uint8_t *)body;
+	s.group_body.len = body ? strlen(body) : 0;
+	s.copies = ctp;
+	s.n_copies = ncp;
+	s.key_holders = hp;
+	s.n_key_holders = nkh;
+	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
+	e.send = &s;
+	e.request_id = h_feed(cl, &e);
+	h_flush();
+	a = h_answer(cl, e.request_id);
+	ck_assert_ptr_nonnull(a);
+	return a;
+}
+
+static int answer_code(lc_envelope *a)
+{
+	int code = a->body_case == LIBCHAT__ENVELOPE__BODY_ERROR ?
+		   -(int)a->error->code : 0;
+
+	lc_envelope_free(a, NULL);
+	return code;
+}
+
+/* A group Send must name every current member device (but the sending
+ * one) once, as a copy or a key holder: a member's new device, a device
+ * or member that is gone, are answered STALE_DEVICES with the lists. */
+START_TEST(server_group_stale_devices)
+{
+	hclient *a = h_user(), *b = h_client(), *c = h_user(), *b2;
+	char *bc[2] = { b->uid, c->uid }, *cs[1] = { c->uid };
+	uint8_t gid[16], mid[16];
+	lc_envelope *ans, *d;
+	hdev kh[3], cp[1];
+
+	ck_assert_int_eq(h_register(b, "+15557770001", NULL, "correct horse"),
+			 0);
+	ck_assert_int_eq(group_create(a, bc, 2, gid), 0);
+	kh[0] = (hdev){ b, 0 };
+	kh[1] = (hdev){ c, 0 };
+	mid_of(mid, 500);
+	ck_assert_int_eq(answer_code(group_send_ex(a, gid, mid, "one", NULL, 0,
+						   kh, 2)), 0);
+	h_inbox_clear(b);
+	h_inbox_clear(c);
+
+	/* b reinstalls: a new device the sender has not given its key. */
+	b2 = h_second_device(b, "+15557770001");
+	mid_of(mid, 501);
+	ans = group_send_ex(a, gid, mid, "two", NULL, 0, kh, 2);
+	ck_assert_int_eq(ans->body_case, LIBCHAT__ENVELOPE__BODY_ERROR);
+	ck_assert_int_eq(-(int)ans->error->code, LC_ERR_STALE_DEVICES);
+	ck_assert_uint_eq(ans->error->n_missing_devices, 1);
+	ck_assert_str_eq(ans->error->missing_devices[0]->user_id, b->uid);
+	ck_assert_uint_eq(ans->error->missing_devices[0]->device_id, b2->dev);
+	ck_assert_uint_eq(ans->error->n_extra_devices, 0);
+	lc_envelope_free(ans, NULL);
+	ck_assert_ptr_null(h_push(b, LIBCHAT__ENVELOPE__BODY_DELIVER));
+	ck_assert_ptr_null(h_push(c, LIBCHAT__ENVELOPE__BODY_DELIVER));
+
+	/* A device that does not exist, and one named twice. */
+	kh[2] = (hdev){ b, 99 };
+	cp[0] = (hdev){ b2, 0 };
+	ans = group_send_ex(a, gid, mid, "two", cp, 1, kh, 3);
+	ck_assert_int_eq(-(int)ans->error->code, LC_ERR_STALE_DEVICES);
+	ck_assert_uint_eq(ans->error->n_missing_devices, 0);
+	ck_assert_uint_eq(ans->error->n_extra_devices, 1);
+	ck_assert_uint_eq(ans->error->extra_devices[0]->device_id, 99);
+	lc_envelope_free(ans, NULL);
+	kh[2] = (hdev){ b2, 0 };
+	ck_assert_int_eq(answer_code(group_send_ex(a, gid, mid, "two", cp, 1,
+						   kh, 3)), LC_ERR_INVALID_ARG);
+	ck_assert_int_eq(answer_code(group_send_ex(a, gid, mid, NULL, cp, 1,
+						   kh, 2)), LC_ERR_INVALID_ARG);
+
+	/* The key goes to the new device in the same Send: accepted, and
+	 * a retry with the same id is acknowledged, not delivered again. */
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(answer_code(group_send_ex(a, gid, mid, "two",
+							   cp, 1, kh, 2)), 0);
+	d = h_push(b2, LIBCHAT__ENVELOPE__BODY_DELIVER);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->deliver->type, LIBCHAT__CIPHER_TYPE__CIPHER_PREKEY);
+	lc_envelope_free(d, NULL);
+	lc_envelope_free(expect_deliver(b2, mid, a, "two"), NULL);
+	lc_envelope_free(expect_deliver(b, mid, a, "two"), NULL);
+	lc_envelope_free(expect_deliver(c, mid, a, "two"), NULL);
+	ck_assert_ptr_null(h_push(b, LIBCHAT__ENVELOPE__BODY_DELIVER));
+	ck_assert_ptr_null(h_push(b2, LIBCHAT__ENVELOPE__BODY_DELIVER));
+	ck_assert_ptr_null(h_push(c, LIBCHAT__ENVELOPE__BODY_DELIVER));
+
+	/* c is removed: naming its device is refused, and it gets nothing. */
+	ck_assert_int_eq(group_op(a, LIBCHAT__ENVELOPE__BODY_GROUP_REMOVE, gid,
+				  cs, 1), 0);
+	h_inbox_clear(c);
+	kh[0] = (hdev){ b, 0 };
+	kh[1] = (hdev){ b2, 0 };
+	kh[2] = (hdev){ c, 0 };
+	mid_of(mid, 502);
+	ans = group_send_ex(a, gid, mid, "three", NULL, 0, kh, 3);
+	ck_assert_int_eq(-(int)ans->error->code, LC_ERR_STALE_DEVICES);
+	ck_assert_uint_eq(ans->error->n_missing_devices, 0);
+	ck_assert_uint_eq(ans->error->n_extra_devices, 1);
+	ck_assert_str_eq(ans->error->extra_devices[0]->user_id, c->uid);
+	lc_envelope_free(ans, NULL);
+	ck_assert_int_eq(answer_code(group_send_ex(a, gid, mid, "three", NULL,
+						   0, kh, 2)), 0);
+	ck_assert_ptr_null(h_push(c, LIBCHAT__ENVELOPE__BODY_DELIVER));
+	lc_envelope_free(expect_deliver(b, mid, a, "three"), NULL);
 }
 END_TEST
 
@@ -1601,6 +1765,7 @@ int main(void)
 	tcase_add_test(rt, server_unsupported_body_keeps_connection);
 	tcase_add_test(rt, server_rate_limited);
 	tcase_add_test(grp, server_groups);
+	tcase_add_test(grp, server_group_stale_devices);
 	tcase_add_test(pr, server_presence);
 	tcase_add_test(pr, server_presence_groups_and_unsubscribe);
 	tcase_add_test(pr, server_idle_timeout);
