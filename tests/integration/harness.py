@@ -17,15 +17,15 @@ expect = demo.expect
 
 def run(steps, cls=None, show_log=False):
     """Start chatd on a fresh directory, register Alice and Bob (each a
-    contact of the other), then call steps(d). Returns the exit status:
+    contact of the other; d.users maps each name to what register
+    returned), then call steps(d). Returns the exit status:
     0 when every check held, 1 after printing the first that did not (and
     with show_log, the end of chatd's log). chatd is always stopped and the
     directory removed."""
     d = (cls or demo.Demo)(os.environ["CHAT"], os.environ["CHATD"])
     try:
         d.start_server()
-        for who in ("Alice", "Bob"):
-            d.register(who)
+        d.users = {who: d.register(who) for who in ("Alice", "Bob")}
         d.contact("Alice", "Bob")
         d.contact("Bob", "Alice")
         steps(d)

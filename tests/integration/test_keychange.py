@@ -16,19 +16,12 @@ no direct message in between.
 
 Reuses scripts/demo's server and `chat` helpers (CHAT, CHATD and
 LC_SOURCE_ROOT come from meson). Exits 0 when every check held."""
-import importlib.machinery
-import importlib.util
 import os
 import subprocess
 import sys
 
-root = os.environ.get("LC_SOURCE_ROOT", ".")
-loader = importlib.machinery.SourceFileLoader(
-    "demo", os.path.join(root, "scripts", "demo"))
-spec = importlib.util.spec_from_loader("demo", loader)
-demo = importlib.util.module_from_spec(spec)
-loader.exec_module(demo)
-expect = demo.expect
+from harness import demo, expect, run
+
 BOB = "+15550002"
 
 
@@ -156,24 +149,14 @@ def group_new_device(d):
 
 
 def main():
-    d = demo.Demo(os.environ["CHAT"], os.environ["CHATD"])
-    try:
-        d.start_server()
-        users = {who: d.register(who) for who in ("Alice", "Bob")}
-        d.contact("Alice", "Bob")
-        d.contact("Bob", "Alice")
+    def steps(d):
         d.send("Alice", BOB, "before")
         expect(texts(d, "Bob") == ["before"], "Bob read the first message")
-        continue_policy(d, users["Bob"])
-        hold_policy(d, users["Bob"])
+        continue_policy(d, d.users["Bob"])
+        hold_policy(d, d.users["Bob"])
         d.register("Carol")
         group_new_device(d)
-        return 0
-    except demo.StepFailed as e:
-        print("FAILED: expected %s" % e)
-        return 1
-    finally:
-        d.cleanup()
+    return run(steps)
 
 
 if __name__ == "__main__":
