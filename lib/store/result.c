@@ -16,14 +16,34 @@ struct lc_arena {
 	struct block *head;
 };
 
-int lc_arena_new(lc_arena **out, const lc_allocator *mem)
-{
-	lc_arena *a = lc_malloc(mem, sizeof *a);
+#define ARENA_BLOCK 8192
+/* The arena's header, rounded up so that a block can follow it. */
+#define ARENA_HEAD \
+	((sizeof(lc_arena) + sizeof(max_align_t) - 1) / sizeof(max_align_t) * \
+	 sizeof(max_align_t))
 
+/* The arena and its first block (of at least first bytes) are one
+ * allocation: a result of the usual size costs no further one. */
+int lc_arena_new(lc_arena **out, const lc_allocator *mem, size_t first)
+{
+	const size_t al = sizeof(max_align_t);
+	lc_arena *a;
+	struct block *b;
+
+	if (first > SIZE_MAX / 2)
+		return LC_ERR_NOMEM;
+	first = (first + al - 1) / al * al;
+	if (first < ARENA_BLOCK)
+		first = ARENA_BLOCK;
+	a = lc_malloc(mem, ARENA_HEAD + sizeof *b + first);
 	if (a == NULL)
 		return LC_ERR_NOMEM;
+	b = (struct block *)((uint8_t *)a + ARENA_HEAD);
+	b->next = NULL;
+	b->used = 0;
+	b->cap = first;
 	a->mem = *mem;
-	a->head = NULL;
+	a->head = b;
 	*out = a;
 	return 0;
 }
@@ -38,7 +58,7 @@ void *lc_arena_alloc(lc_arena *a, size_t n)
 	if (n == 0)
 		n = al;
 	if (b == NULL || b->cap - b->used < n) {
-		size_t cap = n > 8192 ? n : 8192;
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 
 		b = lc_malloc(&a->mem, sizeof *b + cap);
 		if (b == NULL)
@@ -69,7 +89,8 @@ void lc_arena_free(lc_arena *a)
 {
 	if (a == NULL)
 		return;
-	while (a->head) {
+	/* The last block is the first one, inside the arena's allocation. */
+	while (a->head && a->head->next) {
 		struct block *b = a->head;
 
 		a->head = b->next;
@@ -80,16 +101,19 @@ void lc_arena_free(lc_arena *a)
 
 /* ------------------------------------------------------- shared parts */
 
-/* Fill a result's allocator and arena and allocate room for cap items;
+/* Fill a result's allocator and arena and allocate room for cap items
+ * (the arena's first block also holds their strings, at usual sizes);
  * returns the items, or NULL (the caller then frees the result, whose
  * allocator is set). */
 static void *result_init(lc_allocator *dst, lc_arena **arena,
 			 const lc_allocator *mem, size_t cap, size_t item_size)
 {
 	*dst = *mem;
-	if (lc_arena_new(arena, mem) != 0)
+	size_t n = (cap ? cap : 1) * item_size;
+
+	if (lc_arena_new(arena, mem, n + ARENA_BLOCK) != 0)
 		return NULL;
-	return lc_arena_alloc(*arena, (cap ? cap : 1) * item_size);
+	return lc_arena_alloc(*arena, n);
 }
 
 static void result_free(void *result, lc_arena *arena,

@@ -47,6 +47,7 @@ struct lc_store {
 	int has_rng;
 	MDB_env *env;
 	MDB_txn *rtxn; /* a reset read transaction, renewed by the next read */
+	MDB_cursor *rcur; /* a read cursor on db_msg, renewed the same way */
 	MDB_dbi db_meta, db_msg, db_idx, db_chat, db_chatname, db_act;
 	MDB_dbi db_rcpt, db_outbox, db_ident, db_pblk, db_plog;
 	MDB_dbi db_blob[4];
@@ -87,6 +88,10 @@ int lc_store_read_begin(lc_store *s, MDB_txn **txn);
 /* End a read transaction from lc_store_read_begin (kept for the next). */
 void lc_store_read_end(lc_store *s, MDB_txn *txn);
 void lc_store_read_drop(lc_store *s);
+/* A cursor on db_msg in the read transaction txn: the kept one renewed,
+ * or a new one. Give it back with lc_store_read_cursor_end. */
+int lc_store_read_cursor(lc_store *s, MDB_txn *txn, MDB_cursor **cur);
+void lc_store_read_cursor_end(lc_store *s, MDB_cursor *cur);
 int lc_store_scratch(lc_store *s, size_t n, uint8_t **out);
 
 /* bytes.c: big-endian integers and varints. */
@@ -160,7 +165,8 @@ int lc_identrec_decode(const uint8_t *p, size_t n, lc_store_identity *r);
 
 /* msgread.c: reading a message record into a result arena. */
 typedef struct lc_arena lc_arena;
-int lc_arena_new(lc_arena **out, const lc_allocator *mem);
+/* An arena whose first block holds at least first bytes. */
+int lc_arena_new(lc_arena **out, const lc_allocator *mem, size_t first);
 void *lc_arena_alloc(lc_arena *a, size_t n);
 void lc_arena_free(lc_arena *a);
 char *lc_arena_strdup(lc_arena *a, const char *s, size_t n);
