@@ -17,17 +17,6 @@ void lc_be64(uint8_t *p, uint64_t v)
 	lc_be32(p + 4, (uint32_t)v);
 }
 
-uint32_t lc_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-uint64_t lc_get_be64(const uint8_t *p)
-{
-	return (uint64_t)lc_get_be32(p) << 32 | lc_get_be32(p + 4);
-}
-
 size_t lc_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
@@ -149,6 +138,12 @@ static int utf8_check(const uint8_t *s, size_t n, int nul_ok)
 				i++;
 			if (i == n)
 				break;
+		}
+		/* Two-byte characters (most accented Latin) inline. */
+		if (s[i] >= 0xc2 && s[i] <= 0xdf && n - i >= 2 &&
+		    (s[i + 1] & 0xc0) == 0x80) {
+			i += 2;
+			continue;
 		}
 		if (s[i] == 0 || (k = utf8_seq(s + i, n - i)) == 0)
 			return 0;

@@ -33,6 +33,8 @@ int lc_msg_open(lc_store *s, const uint8_t key[MSGKEY_LEN],
 
 void lc_msg_release(lc_store *s, msgplain *p)
 {
+	if (p->pt == NULL) /* an unsealed store's record: nothing to wipe */
+		return;
 	lc_unseal_free(s, p->pt, p->pt_len);
 	p->pt = NULL;
 	p->pt_len = 0;

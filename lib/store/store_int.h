@@ -97,8 +97,17 @@ int lc_store_scratch(lc_store *s, size_t n, uint8_t **out);
 /* bytes.c: big-endian integers and varints. */
 void lc_be32(uint8_t *p, uint32_t v);
 void lc_be64(uint8_t *p, uint64_t v);
-uint32_t lc_get_be32(const uint8_t *p);
-uint64_t lc_get_be64(const uint8_t *p);
+/* Inline: they run once or twice per message read. */
+static inline uint32_t lc_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t lc_get_be64(const uint8_t *p)
+{
+	return (uint64_t)lc_get_be32(p) << 32 | lc_get_be32(p + 4);
+}
 size_t lc_varint_put(uint8_t *p, uint64_t v);
 /* Reads a varint at *pos; returns 0 or -1 on truncation/overflow. */
 int lc_varint_get_slow(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
