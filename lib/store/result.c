@@ -101,41 +101,40 @@ void lc_arena_free(lc_arena *a)
 
 /* ------------------------------------------------------- shared parts */
 
-/* Fill a result's allocator and arena and allocate room for cap items
- * (the arena's first block also holds their strings, at usual sizes);
- * returns the items, or NULL (the caller then frees the result, whose
- * allocator is set). */
-static void *result_init(lc_allocator *dst, lc_arena **arena,
-			 const lc_allocator *mem, size_t cap, size_t item_size)
+/* A result of hsize bytes whose header, cap items and (at the usual
+ * sizes) their strings all live in one arena allocation: freeing the
+ * arena frees the result. Returns the zeroed header with its arena and
+ * items set through *arena and *items, or NULL. */
+static void *result_new(size_t hsize, const lc_allocator *mem, size_t cap,
+			size_t item_size, lc_arena **arena, void **items)
 {
-	*dst = *mem;
 	size_t n = (cap ? cap : 1) * item_size;
+	lc_arena *a;
+	void *h;
 
-	if (lc_arena_new(arena, mem, n + ARENA_BLOCK) != 0)
+	if (lc_arena_new(&a, mem, hsize + n + ARENA_BLOCK) != 0)
 		return NULL;
-	return lc_arena_alloc(*arena, n);
-}
-
-static void result_free(void *result, lc_arena *arena,
-			const lc_allocator *mem)
-{
-	lc_arena_free(arena);
-	lc_free(mem, result);
+	/* Both fit the first block. */
+	h = lc_arena_alloc(a, hsize);
+	*items = lc_arena_alloc(a, n);
+	memset(h, 0, hsize);
+	*arena = a;
+	return h;
 }
 
 /* ---------------------------------------------------------------- pages */
 
 int lc_page_new(lc_store_page **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_page *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_page *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_page_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -158,22 +157,22 @@ int lc_store_page_has_more(const lc_store_page *p)
 void lc_store_page_free(lc_store_page *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }
 
 /* ---------------------------------------------------------------- chats */
 
 int lc_chats_new(lc_store_chats **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_chats *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_chats *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_chats_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -196,22 +195,22 @@ int lc_store_chats_has_more(const lc_store_chats *p)
 void lc_store_chats_free(lc_store_chats *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }
 
 /* ---------------------------------------------------------------- hits */
 
 int lc_hits_new(lc_store_hits **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_hits *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_hits *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_hits_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -234,5 +233,5 @@ int lc_store_hits_has_more(const lc_store_hits *p)
 void lc_store_hits_free(lc_store_hits *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }
