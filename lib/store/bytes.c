@@ -17,17 +17,6 @@ void lc_be64(uint8_t *p, uint64_t v)
 	lc_be32(p + 4, (uint32_t)v);
 }
 
-uint32_t lc_get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-uint64_t lc_get_be64(const uint8_t *p)
-{
-	return (uint64_t)lc_get_be32(p) << 32 | lc_get_be32(p + 4);
-}
-
 size_t lc_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
@@ -99,32 +88,63 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 }
 
 #define HIGH_BITS 0x8080808080808080ull
+#define LOW_BITS 0x0101010101010101ull
 
-/* UTF-8 validation (as lc_utf8_valid) that skips ASCII eight bytes at a
- * time, also between multi-byte characters; with nul_ok 0, a NUL byte
- * fails. */
+/* How many of the eight bytes at s are ASCII (and, with nul_ok 0, not
+ * NUL) before the first that is not: 8 when all are. The lowest flagged
+ * byte is exact (a false NUL flag needs a borrow from a real one below). */
+static inline size_t ascii_prefix(const uint8_t *s, int nul_ok)
+{
+	uint64_t w, bad;
+
+	memcpy(&w, s, 8);
+	bad = w & HIGH_BITS;
+	if (!nul_ok)
+		bad |= (w - LOW_BITS) & ~w & HIGH_BITS;
+	if (bad == 0)
+		return 8;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(bad) / 8;
+#else
+	{
+		size_t i = 0;
+
+		while (s[i] < 0x80 && (nul_ok || s[i] != 0))
+			i++;
+		return i;
+	}
+#endif
+}
+
+/* UTF-8 validation (as lc_utf8_valid) that takes ASCII eight bytes at a
+ * time, also between multi-byte characters and in an overlapping last
+ * word; with nul_ok 0, a NUL byte fails. */
 static int utf8_check(const uint8_t *s, size_t n, int nul_ok)
 {
 	size_t i = 0, k;
 
 	while (i < n) {
 		if (n - i >= 8) {
-			uint64_t w, high;
+			size_t a = ascii_prefix(s + i, nul_ok);
 
-			memcpy(&w, s + i, 8);
-			high = w & HIGH_BITS;
-			if (high == 0 && (nul_ok ||
-					  !((w - 0x0101010101010101ull) & ~w &
-					    HIGH_BITS))) {
-				i += 8;
+			i += a;
+			if (a == 8)
 				continue;
-			}
-		}
-		/* ASCII up to the next multi-byte character (or NUL). */
-		while (i < n && s[i] < 0x80 && (nul_ok || s[i] != 0))
-			i++;
-		if (i == n)
+		} else if (n >= 8 && ascii_prefix(s + n - 8, nul_ok) == 8) {
 			break;
+		} else {
+			while (i < n && s[i] < 0x80 && (nul_ok || s[i] != 0))
+				i++;
+			if (i == n)
+				break;
+		}
+		/* Two-byte characters (most accented Latin) inline. */
+		if (s[i] >= 0xc2 && s[i] <= 0xdf && n - i >= 2 &&
+		    (s[i + 1] & 0xc0) == 0x80) {
+			i += 2;
+			continue;
+		}
 		if (s[i] == 0 || (k = utf8_seq(s + i, n - i)) == 0)
 			return 0;
 		i += k;

@@ -47,6 +47,10 @@ int lc_store_err(int rc)
  * close). */
 void lc_store_read_drop(lc_store *s)
 {
+	if (s->rcur != NULL) {
+		mdb_cursor_close(s->rcur);
+		s->rcur = NULL;
+	}
 	if (s->rtxn != NULL) {
 		mdb_txn_abort(s->rtxn);
 		s->rtxn = NULL;
@@ -112,6 +116,34 @@ void lc_store_read_end(lc_store *s, MDB_txn *txn)
 	} else {
 		mdb_txn_abort(txn);
 	}
+}
+
+/* Read-only cursors outlive their transaction until closed, and
+ * mdb_cursor_renew rebinds one without allocating. */
+int lc_store_read_cursor(lc_store *s, MDB_txn *txn, MDB_cursor **cur)
+{
+	int rc;
+
+	if (s->rcur != NULL) {
+		MDB_cursor *c = s->rcur;
+
+		s->rcur = NULL;
+		if (mdb_cursor_renew(txn, c) == 0) {
+			*cur = c;
+			return 0;
+		}
+		mdb_cursor_close(c);
+	}
+	rc = mdb_cursor_open(txn, s->db_msg, cur);
+	return rc == 0 ? 0 : lc_store_err(rc);
+}
+
+void lc_store_read_cursor_end(lc_store *s, MDB_cursor *cur)
+{
+	if (s->rcur == NULL)
+		s->rcur = cur;
+	else
+		mdb_cursor_close(cur);
 }
 
 static int counters_load(lc_store *s, MDB_txn *txn)

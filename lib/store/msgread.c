@@ -33,46 +33,56 @@ int lc_msg_open(lc_store *s, const uint8_t key[MSGKEY_LEN],
 
 void lc_msg_release(lc_store *s, msgplain *p)
 {
+	if (p->pt == NULL) /* an unsealed store's record: nothing to wipe */
+		return;
 	lc_unseal_free(s, p->pt, p->pt_len);
 	p->pt = NULL;
 	p->pt_len = 0;
 }
 
-static int copy_out(lc_arena *a, const msgrec *r, lc_store_message *m)
+/* A message with only its key-derived fields (the rest zero). */
+static void msg_empty(lc_store_message *m, const uint8_t key[MSGKEY_LEN],
+		      const char *chat_id)
 {
+	memset(m, 0, sizeof *m);
+	m->chat_id = chat_id;
+	m->time_ms = lc_get_be64(key + 4);
+}
+
+/* Every field is assigned (no memset first: it is on the per-message
+ * path); sender and text share one arena allocation. */
+static int copy_out(lc_arena *a, const uint8_t key[MSGKEY_LEN],
+		    const char *chat_id, const msgrec *r, lc_store_message *m)
+{
+	char *b = lc_arena_alloc(a, r->sender_len + r->text_len + 2);
 	uint8_t *data = NULL;
 
+	if (r->data_len && b != NULL)
+		data = lc_arena_alloc(a, r->data_len);
+	if (b == NULL || (r->data_len && data == NULL)) {
+		msg_empty(m, key, chat_id);
+		return LC_ERR_NOMEM;
+	}
 	memcpy(m->id, r->id, LC_STORE_ID_LEN);
+	m->chat_id = chat_id;
+	m->time_ms = lc_get_be64(key + 4);
 	m->flags = r->flags;
 	m->state = r->state;
 	m->kind = r->kind;
 	m->sender_device = r->sender_device;
-	/* Sender and text share one allocation. */
-	{
-		char *b = lc_arena_alloc(a, r->sender_len + r->text_len + 2);
-
-		if (b != NULL) {
-			memcpy(b, r->sender, r->sender_len);
-			b[r->sender_len] = 0;
-			m->sender_id = b;
-			b += r->sender_len + 1;
-			if (r->text_len)
-				memcpy(b, r->text, r->text_len);
-			b[r->text_len] = 0;
-			m->text = b;
-		}
-	}
+	memcpy(b, r->sender, r->sender_len);
+	b[r->sender_len] = 0;
+	m->sender_id = b;
+	b += r->sender_len + 1;
+	if (r->text_len)
+		memcpy(b, r->text, r->text_len);
+	b[r->text_len] = 0;
+	m->text = b;
 	m->text_len = r->text_len;
-	if (r->data_len) {
-		data = lc_arena_alloc(a, r->data_len);
-		if (data)
-			memcpy(data, r->data, r->data_len);
-	}
+	if (r->data_len)
+		memcpy(data, r->data, r->data_len);
 	m->data = data;
 	m->data_len = r->data_len;
-	if (m->sender_id == NULL || m->text == NULL ||
-	    (r->data_len && data == NULL))
-		return LC_ERR_NOMEM;
 	return 0;
 }
 
@@ -84,25 +94,25 @@ int lc_msg_load(lc_store *s, MDB_txn *txn, const uint8_t key[MSGKEY_LEN],
 	MDB_val k = { MSGKEY_LEN, (void *)key }, v;
 	int rv;
 
-	memset(m, 0, sizeof *m);
-	m->chat_id = chat_id;
-	m->time_ms = lc_get_be64(key + 4);
 	if (val == NULL) {
 		rv = mdb_get(txn, s->db_msg, &k, &v);
-		if (rv != 0)
+		if (rv != 0) {
+			msg_empty(m, key, chat_id);
 			return lc_store_err(rv);
+		}
 		val = &v;
 	}
 	rv = lc_msg_open(s, key, val, &mp);
-	if (rv == LC_ERR_STORE_CORRUPT) {
-		m->sender_id = "";
-		m->text = "";
-		m->flags = LC_STORE_MSG_CORRUPT;
+	if (rv != 0) {
+		msg_empty(m, key, chat_id);
+		if (rv == LC_ERR_STORE_CORRUPT) {
+			m->sender_id = "";
+			m->text = "";
+			m->flags = LC_STORE_MSG_CORRUPT;
+		}
 		return rv;
 	}
-	if (rv != 0)
-		return rv;
-	rv = copy_out(a, &mp.rec, m);
+	rv = copy_out(a, key, chat_id, &mp.rec, m);
 	lc_msg_release(s, &mp);
 	return rv;
 }

@@ -138,10 +138,8 @@ static int read_page(lc_store *s, const struct page_args *a,
 	}
 	if (rv != 0)
 		goto done;
-	if ((rc = mdb_cursor_open(txn, s->db_msg, &cur)) != 0) {
-		rv = lc_store_err(rc);
+	if ((rv = lc_store_read_cursor(s, txn, &cur)) != 0)
 		goto done;
-	}
 	if (a->before) {
 		uint8_t key[MSGKEY_LEN];
 
@@ -169,7 +167,7 @@ static int read_page(lc_store *s, const struct page_args *a,
 		       limit);
 done:
 	if (cur)
-		mdb_cursor_close(cur);
+		lc_store_read_cursor_end(s, cur);
 	lc_store_read_end(s, txn);
 	if (rv != 0) {
 		lc_store_page_free(p);

@@ -16,14 +16,34 @@ struct lc_arena {
 	struct block *head;
 };
 
-int lc_arena_new(lc_arena **out, const lc_allocator *mem)
-{
-	lc_arena *a = lc_malloc(mem, sizeof *a);
+#define ARENA_BLOCK 8192
+/* The arena's header, rounded up so that a block can follow it. */
+#define ARENA_HEAD \
+	((sizeof(lc_arena) + sizeof(max_align_t) - 1) / sizeof(max_align_t) * \
+	 sizeof(max_align_t))
 
+/* The arena and its first block (of at least first bytes) are one
+ * allocation: a result of the usual size costs no further one. */
+int lc_arena_new(lc_arena **out, const lc_allocator *mem, size_t first)
+{
+	const size_t al = sizeof(max_align_t);
+	lc_arena *a;
+	struct block *b;
+
+	if (first > SIZE_MAX / 2)
+		return LC_ERR_NOMEM;
+	first = (first + al - 1) / al * al;
+	if (first < ARENA_BLOCK)
+		first = ARENA_BLOCK;
+	a = lc_malloc(mem, ARENA_HEAD + sizeof *b + first);
 	if (a == NULL)
 		return LC_ERR_NOMEM;
+	b = (struct block *)((uint8_t *)a + ARENA_HEAD);
+	b->next = NULL;
+	b->used = 0;
+	b->cap = first;
 	a->mem = *mem;
-	a->head = NULL;
+	a->head = b;
 	*out = a;
 	return 0;
 }
@@ -38,7 +58,7 @@ void *lc_arena_alloc(lc_arena *a, size_t n)
 	if (n == 0)
 		n = al;
 	if (b == NULL || b->cap - b->used < n) {
-		size_t cap = n > 8192 ? n : 8192;
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 
 		b = lc_malloc(&a->mem, sizeof *b + cap);
 		if (b == NULL)
@@ -69,7 +89,8 @@ void lc_arena_free(lc_arena *a)
 {
 	if (a == NULL)
 		return;
-	while (a->head) {
+	/* The last block is the first one, inside the arena's allocation. */
+	while (a->head && a->head->next) {
 		struct block *b = a->head;
 
 		a->head = b->next;
@@ -80,38 +101,40 @@ void lc_arena_free(lc_arena *a)
 
 /* ------------------------------------------------------- shared parts */
 
-/* Fill a result's allocator and arena and allocate room for cap items;
- * returns the items, or NULL (the caller then frees the result, whose
- * allocator is set). */
-static void *result_init(lc_allocator *dst, lc_arena **arena,
-			 const lc_allocator *mem, size_t cap, size_t item_size)
+/* A result of hsize bytes whose header, cap items and (at the usual
+ * sizes) their strings all live in one arena allocation: freeing the
+ * arena frees the result. Returns the zeroed header with its arena and
+ * items set through *arena and *items, or NULL. */
+static void *result_new(size_t hsize, const lc_allocator *mem, size_t cap,
+			size_t item_size, lc_arena **arena, void **items)
 {
-	*dst = *mem;
-	if (lc_arena_new(arena, mem) != 0)
-		return NULL;
-	return lc_arena_alloc(*arena, (cap ? cap : 1) * item_size);
-}
+	size_t n = (cap ? cap : 1) * item_size;
+	lc_arena *a;
+	void *h;
 
-static void result_free(void *result, lc_arena *arena,
-			const lc_allocator *mem)
-{
-	lc_arena_free(arena);
-	lc_free(mem, result);
+	if (lc_arena_new(&a, mem, hsize + n + ARENA_BLOCK) != 0)
+		return NULL;
+	/* Both fit the first block. */
+	h = lc_arena_alloc(a, hsize);
+	*items = lc_arena_alloc(a, n);
+	memset(h, 0, hsize);
+	*arena = a;
+	return h;
 }
 
 /* ---------------------------------------------------------------- pages */
 
 int lc_page_new(lc_store_page **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_page *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_page *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_page_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -134,22 +157,22 @@ int lc_store_page_has_more(const lc_store_page *p)
 void lc_store_page_free(lc_store_page *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }
 
 /* ---------------------------------------------------------------- chats */
 
 int lc_chats_new(lc_store_chats **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_chats *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_chats *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_chats_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -172,22 +195,22 @@ int lc_store_chats_has_more(const lc_store_chats *p)
 void lc_store_chats_free(lc_store_chats *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }
 
 /* ---------------------------------------------------------------- hits */
 
 int lc_hits_new(lc_store_hits **out, const lc_allocator *mem, size_t cap)
 {
-	lc_store_hits *p = lc_calloc(mem, 1, sizeof *p);
+	lc_arena *a;
+	void *items;
+	lc_store_hits *p = result_new(sizeof *p, mem, cap, sizeof *p->items, &a,
+				&items);
 
 	if (p == NULL)
 		return LC_ERR_NOMEM;
-	p->items = result_init(&p->mem, &p->arena, mem, cap, sizeof *p->items);
-	if (p->items == NULL) {
-		lc_store_hits_free(p);
-		return LC_ERR_NOMEM;
-	}
+	p->arena = a;
+	p->items = items;
 	*out = p;
 	return 0;
 }
@@ -210,5 +233,5 @@ int lc_store_hits_has_more(const lc_store_hits *p)
 void lc_store_hits_free(lc_store_hits *p)
 {
 	if (p)
-		result_free(p, p->arena, &p->mem);
+		lc_arena_free(p->arena);
 }

@@ -5,24 +5,21 @@
 #include "store_int.h"
 
 struct lc_store_page {
-	lc_allocator mem;
-	lc_arena *arena;
+	lc_arena *arena; /* holds this header too */
 	lc_store_message *items;
 	size_t count;
 	int has_more;
 };
 
 struct lc_store_chats {
-	lc_allocator mem;
-	lc_arena *arena;
+	lc_arena *arena; /* holds this header too */
 	lc_store_chat *items;
 	size_t count;
 	int has_more;
 };
 
 struct lc_store_hits {
-	lc_allocator mem;
-	lc_arena *arena;
+	lc_arena *arena; /* holds this header too */
 	lc_store_hit *items;
 	size_t count;
 	int has_more;

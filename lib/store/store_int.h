@@ -47,6 +47,7 @@ struct lc_store {
 	int has_rng;
 	MDB_env *env;
 	MDB_txn *rtxn; /* a reset read transaction, renewed by the next read */
+	MDB_cursor *rcur; /* a read cursor on db_msg, renewed the same way */
 	MDB_dbi db_meta, db_msg, db_idx, db_chat, db_chatname, db_act;
 	MDB_dbi db_rcpt, db_outbox, db_ident, db_pblk, db_plog;
 	MDB_dbi db_blob[4];
@@ -87,13 +88,26 @@ int lc_store_read_begin(lc_store *s, MDB_txn **txn);
 /* End a read transaction from lc_store_read_begin (kept for the next). */
 void lc_store_read_end(lc_store *s, MDB_txn *txn);
 void lc_store_read_drop(lc_store *s);
+/* A cursor on db_msg in the read transaction txn: the kept one renewed,
+ * or a new one. Give it back with lc_store_read_cursor_end. */
+int lc_store_read_cursor(lc_store *s, MDB_txn *txn, MDB_cursor **cur);
+void lc_store_read_cursor_end(lc_store *s, MDB_cursor *cur);
 int lc_store_scratch(lc_store *s, size_t n, uint8_t **out);
 
 /* bytes.c: big-endian integers and varints. */
 void lc_be32(uint8_t *p, uint32_t v);
 void lc_be64(uint8_t *p, uint64_t v);
-uint32_t lc_get_be32(const uint8_t *p);
-uint64_t lc_get_be64(const uint8_t *p);
+/* Inline: they run once or twice per message read. */
+static inline uint32_t lc_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t lc_get_be64(const uint8_t *p)
+{
+	return (uint64_t)lc_get_be32(p) << 32 | lc_get_be32(p + 4);
+}
 size_t lc_varint_put(uint8_t *p, uint64_t v);
 /* Reads a varint at *pos; returns 0 or -1 on truncation/overflow. */
 int lc_varint_get_slow(const uint8_t *p, size_t n, size_t *pos, uint64_t *v);
@@ -160,7 +174,8 @@ int lc_identrec_decode(const uint8_t *p, size_t n, lc_store_identity *r);
 
 /* msgread.c: reading a message record into a result arena. */
 typedef struct lc_arena lc_arena;
-int lc_arena_new(lc_arena **out, const lc_allocator *mem);
+/* An arena whose first block holds at least first bytes. */
+int lc_arena_new(lc_arena **out, const lc_allocator *mem, size_t first);
 void *lc_arena_alloc(lc_arena *a, size_t n);
 void lc_arena_free(lc_arena *a);
 char *lc_arena_strdup(lc_arena *a, const char *s, size_t n);
