@@ -407,4 +407,34 @@ static int h_send(hclient *cl, const uint8_t mid[16], hclient **to,
 	return code;
 }
 
+/* A group message whose sender says every device of holders (a NULL
+ * terminated list, or NULL) has its sender key (at most 8). */
+static int h_group_send(hclient *cl, const uint8_t gid[16],
+			const uint8_t mid[16], const char *body,
+			hclient *const *holders)
+{
+	Libchat__Send s = LIBCHAT__SEND__INIT;
+	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
+	Libchat__Address ad[8], *ap[8];
+
+	while (holders && holders[s.n_key_holders] &&
+	       s.n_key_holders < 8) {
+		size_t i = s.n_key_holders++;
+		libchat__address__init(&ad[i]);
+		ad[i].user_id = holders[i]->uid;
+		ad[i].device_id = holders[i]->dev;
+		ap[i] = &ad[i];
+	}
+	s.key_holders = ap;
+	s.message_id.data = (uint8_t *)mid;
+	s.message_id.len = 16;
+	s.group_id.data = (uint8_t *)gid;
+	s.group_id.len = 16;
+	s.group_body.data = (uint8_t *)body;
+	s.group_body.len = strlen(body);
+	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
+	e.send = &s;
+	return h_call(cl, &e, NULL);
+}
+
 #endif

@@ -984,35 +984,6 @@ static int group_op(hclient *cl, Libchat__Envelope__BodyCase body,
 	return h_call(cl, &e, NULL);
 }
 
-/* A group message whose sender says every device of holders (a NULL
- * terminated list, or NULL) has its sender key. */
-static int group_send(hclient *cl, const uint8_t gid[16],
-		      const uint8_t mid[16], const char *body,
-		      hclient *const *holders)
-{
-	Libchat__Send s = LIBCHAT__SEND__INIT;
-	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
-	Libchat__Address ad[8], *ap[8];
-
-	while (holders && holders[s.n_key_holders]) {
-		size_t i = s.n_key_holders++;
-		libchat__address__init(&ad[i]);
-		ad[i].user_id = holders[i]->uid;
-		ad[i].device_id = holders[i]->dev;
-		ap[i] = &ad[i];
-	}
-	s.key_holders = ap;
-	s.message_id.data = (uint8_t *)mid;
-	s.message_id.len = 16;
-	s.group_id.data = (uint8_t *)gid;
-	s.group_id.len = 16;
-	s.group_body.data = (uint8_t *)body;
-	s.group_body.len = strlen(body);
-	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
-	e.send = &s;
-	return h_call(cl, &e, NULL);
-}
-
 START_TEST(server_groups)
 {
 	hclient *a = h_user(), *b = h_user(), *c = h_user(), *x = h_user();
@@ -1048,11 +1019,11 @@ START_TEST(server_groups)
 
 	/* A non-member cannot post; a member's post fans out. */
 	mid_of(mid, 400);
-	ck_assert_int_eq(group_send(x, gid, mid, "intruder", NULL), LC_ERR_NOT_MEMBER);
-	ck_assert_int_eq(group_send(x, bad, mid, "intruder", NULL), LC_ERR_NO_SUCH_GROUP);
+	ck_assert_int_eq(h_group_send(x, gid, mid, "intruder", NULL), LC_ERR_NOT_MEMBER);
+	ck_assert_int_eq(h_group_send(x, bad, mid, "intruder", NULL), LC_ERR_NO_SUCH_GROUP);
 	{
 		hclient *ac[3] = { a, c, NULL };
-		ck_assert_int_eq(group_send(b, gid, mid, "hi all", ac), 0);
+		ck_assert_int_eq(h_group_send(b, gid, mid, "hi all", ac), 0);
 	}
 	ck_assert_ptr_null(h_push(b, LIBCHAT__ENVELOPE__BODY_DELIVER));
 	ck_assert_ptr_null(h_push(x, LIBCHAT__ENVELOPE__BODY_DELIVER));
@@ -1080,7 +1051,7 @@ START_TEST(server_groups)
 	ck_assert_uint_eq(ev->group_event->group->n_members, 3);
 	lc_envelope_free(ev, NULL);
 	mid_of(mid, 401);
-	ck_assert_int_eq(group_send(c, gid, mid, "let me in", NULL), LC_ERR_NOT_MEMBER);
+	ck_assert_int_eq(h_group_send(c, gid, mid, "let me in", NULL), LC_ERR_NOT_MEMBER);
 
 	/* The admin leaves: a remaining member becomes admin. */
 	ck_assert_int_eq(group_op(a, LIBCHAT__ENVELOPE__BODY_GROUP_LEAVE, gid,

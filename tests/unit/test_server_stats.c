@@ -63,35 +63,6 @@ static int group_create(hclient *cl, char **members, size_t n,
 	return rc;
 }
 
-/* A group message whose sender says every device of holders (a NULL
- * terminated list, or NULL) has its sender key. */
-static int group_send(hclient *cl, const uint8_t gid[16],
-		      const uint8_t mid[16], const char *body,
-		      hclient *const *holders)
-{
-	Libchat__Send s = LIBCHAT__SEND__INIT;
-	lc_envelope e = LIBCHAT__ENVELOPE__INIT;
-	Libchat__Address ad[8], *ap[8];
-
-	while (holders && holders[s.n_key_holders]) {
-		size_t i = s.n_key_holders++;
-		libchat__address__init(&ad[i]);
-		ad[i].user_id = holders[i]->uid;
-		ad[i].device_id = holders[i]->dev;
-		ap[i] = &ad[i];
-	}
-	s.key_holders = ap;
-	s.message_id.data = (uint8_t *)mid;
-	s.message_id.len = 16;
-	s.group_id.data = (uint8_t *)gid;
-	s.group_id.len = 16;
-	s.group_body.data = (uint8_t *)body;
-	s.group_body.len = strlen(body);
-	e.body_case = LIBCHAT__ENVELOPE__BODY_SEND;
-	e.send = &s;
-	return h_call(cl, &e, NULL);
-}
-
 /* Ack every push of cl (receipts, notices) so its queue empties. */
 static void ack_all(hclient *cl)
 {
@@ -269,7 +240,7 @@ START_TEST(server_stats_group)
 	mid_of(mid, 20);
 	{
 		hclient *bc2[3] = { b, c, NULL };
-		ck_assert_int_eq(group_send(a, gid, mid, "all", bc2), 0);
+		ck_assert_int_eq(h_group_send(a, gid, mid, "all", bc2), 0);
 	}
 	st = stats();
 	ck_assert_uint_eq(st.messages_group, 1);
@@ -300,12 +271,12 @@ START_TEST(server_stats_errors)
 	ck_assert_uint_eq(st.errors[LC_SERVER_ERRCLASS_AUTH], 1);
 	ck_assert_int_eq(group_create(a, bs, 1, gid), 0);
 	ack_all(b);
-	ck_assert_int_eq(group_send(x, gid, mid, "x", NULL), LC_ERR_AUTH_REQUIRED);
+	ck_assert_int_eq(h_group_send(x, gid, mid, "x", NULL), LC_ERR_AUTH_REQUIRED);
 	ck_assert_int_eq(h_register(x, "+15550002222", NULL, "correct horse"),
 			 0);
-	ck_assert_int_eq(group_send(x, gid, mid, "x", NULL), LC_ERR_NOT_MEMBER);
+	ck_assert_int_eq(h_group_send(x, gid, mid, "x", NULL), LC_ERR_NOT_MEMBER);
 	memset(gid, 0, sizeof gid);
-	ck_assert_int_eq(group_send(a, gid, mid, "x", NULL), LC_ERR_NO_SUCH_GROUP);
+	ck_assert_int_eq(h_group_send(a, gid, mid, "x", NULL), LC_ERR_NO_SUCH_GROUP);
 	ck_assert_int_eq(h_send(a, mid, &b, 0, "none"), LC_ERR_INVALID_ARG);
 	st = stats();
 	ck_assert_uint_eq(st.errors_total, 5);
